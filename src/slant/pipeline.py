@@ -1,0 +1,106 @@
+"""A pipeline: readers' Articles through named analysers, in the order the config gives.
+
+The pipeline checks before it runs that each analyser finds the layers it needs among the base
+layers and those added by analysers before it, and loads models once, on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from . import registry
+from .analysers.base import Analyser
+from .article import BASE_LAYERS, LAYERS, Article, Meta
+from .config import load_config
+from .errors import ConfigError
+
+
+class Pipeline:
+    def __init__(self, analysers: list[Analyser], batch_size: int = 32, config: dict | None = None):
+        self.analysers = analysers
+        self.batch_size = batch_size
+        self.config = config or {}
+        self._loaded = False
+        check_order(analysers)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None = None, **overrides: Any) -> Pipeline:
+        config = config if config is not None else load_config()
+        pipe_cfg = config.get("pipeline", {})
+        names = overrides.pop("analysers", None) or pipe_cfg.get("analysers", [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ConfigError("[pipeline] analysers must be a list of analyser names")
+        options = config.get("analysers", {})
+        analysers = [registry.get(n)(**options.get(n, {})) for n in names]
+        return cls(analysers, batch_size=int(pipe_cfg.get("batch_size", 32)), config=config)
+
+    @property
+    def names(self) -> list[str]:
+        return [a.name for a in self.analysers]
+
+    def load(self) -> None:
+        if not self._loaded:
+            for a in self.analysers:
+                a.load()
+            self._loaded = True
+
+    def pipe(self, articles: Iterable[Article], batch_size: int | None = None) -> Iterator[Article]:
+        """Run every analyser over ``articles``, a batch at a time; yields articles in input order."""
+        self.load()
+        size = batch_size or self.batch_size
+        it = iter(articles)
+        while batch := list(islice(it, size)):
+            stream: Iterable[Article] = batch
+            for a in self.analysers:
+                stream = a.pipe(stream, batch_size=size)
+            yield from stream
+
+    def __call__(self, item: str | Path | Article) -> Article:
+        """Analyse one article: an Article, a path to a file, or the text itself."""
+        if isinstance(item, Article):
+            art = item
+        elif isinstance(item, Path):
+            from .readers import read_path
+
+            art = next(iter(read_path(item)))
+        else:
+            from .readers.plain import parse_plain
+
+            art = parse_plain(item, source="<text>")
+        return next(self.pipe([art]))
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [
+            {"name": a.name, "needs": list(a.needs), "adds": list(a.adds), "version": a.version,
+             "summary": a.describe()}
+            for a in self.analysers
+        ]
+
+
+def check_order(analysers: list[Analyser]) -> None:
+    have = set(BASE_LAYERS)
+    for a in analysers:
+        unknown = [layer for layer in (*a.needs, *a.adds) if layer not in BASE_LAYERS + LAYERS]
+        if unknown:
+            raise ConfigError(f"analyser {a.name!r} names unknown layers: {', '.join(unknown)}")
+        missing = [layer for layer in a.needs if layer not in have]
+        if missing:
+            raise ConfigError(
+                f"analyser {a.name!r} needs {', '.join(missing)}, which no analyser before it adds"
+            )
+        have.update(a.adds)
+
+
+def load(config: str | Path | dict | None = None, **overrides: Any) -> Pipeline:
+    """The pipeline of ``config`` (a path or a dict), else of slant.toml / the defaults."""
+    if isinstance(config, dict):
+        cfg = config
+    else:
+        cfg = load_config(config)
+    return Pipeline.from_config(cfg, **overrides)
+
+
+__all__ = ["Pipeline", "load", "Article", "Meta"]
