@@ -146,8 +146,12 @@ class Provenance(msgspec.Struct, kw_only=True, omit_defaults=True):
     model: str | None = None
 
 
-class Article(msgspec.Struct, kw_only=True):
-    """One news article and every layer slant has read off it."""
+class Article(msgspec.Struct, kw_only=True, dict=True):
+    """One news article and every layer slant has read off it.
+
+    ``dict=True`` lets analysers hang transient, never-serialised state on an instance (the shared
+    encoder's output, say) as attributes starting with ``_``; only the fields below are the schema.
+    """
 
     text: str
     meta: Meta = msgspec.field(default_factory=Meta)

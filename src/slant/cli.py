@@ -1,0 +1,259 @@
+"""The ``slant`` command: a thin layer over the library (readers, pipeline, sinks, tasks).
+
+Every error a user can cause is reported as one line, ``slant: error: SOURCE: reason``, with a
+non-zero exit; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import InputError, SlantError
+
+EXAMPLES = """
+Examples:
+
+  slant analyze examples/harbour-deal-2023.txt                 terminal report
+  slant analyze article.html --format json --out article.json  one Article as JSON
+  slant analyze corpus/ feed.jsonl --format jsonl > out.jsonl  many articles, one per line
+  cat story.txt | slant analyze -                              text from standard input
+  slant pipeline                                               the analysers, what they need and add
+  slant schema                                                 the Article JSON Schema
+"""
+
+app = typer.Typer(
+    name="slant",
+    help="Read news articles the way a disinformation analyst does.\n\n" + EXAMPLES,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"debug": False}
+
+
+class OutFormat(str, Enum):
+    report = "report"
+    json = "json"
+    jsonl = "jsonl"
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"slant {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _error(message: str) -> None:
+    typer.echo(f"slant: error: {message}", err=True)
+
+
+@app.command()
+def analyze(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders, or - for standard input.")],
+    format: Annotated[OutFormat, typer.Option("--format", "-f", help="Output format.")] = OutFormat.report,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of standard output.")] = None,
+    input_format: Annotated[
+        Optional[str],
+        typer.Option("--input-format", "-i", help="text|html|jsonl|csv|warc|ptc|semeval2023|semeval2025 (default: guessed)."),
+    ] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Pipeline config (default: ./slant.toml if present).")] = None,
+    analysers: Annotated[
+        Optional[str], typer.Option("--analysers", "-a", help="Comma-separated analysers, overriding the config.")
+    ] = None,
+) -> None:
+    """Analyse articles and show or write the result.
+
+    With several inputs, --format json writes a JSON array; jsonl writes one Article a line.
+    Inputs that cannot be read are reported one line each; the others are still analysed, and the
+    exit status is 1 if any input failed.
+    """
+    from . import pipeline as pipeline_mod
+    from .readers import iter_articles
+    from .sinks import open_sink
+
+    overrides = {"analysers": [a.strip() for a in analysers.split(",") if a.strip()]} if analysers else {}
+    nlp = pipeline_mod.load(config, **overrides)
+    max_bytes = int(nlp.config.get("reader", {}).get("max_bytes", 5 * 1024 * 1024))
+
+    failures = 0
+
+    def articles():
+        nonlocal failures
+        for item in _inputs(paths, input_format, max_bytes):
+            if isinstance(item, InputError):
+                failures += 1
+                _error(str(item))
+            else:
+                yield item
+
+    with open_sink(format.value, out) as sink:
+        for art in nlp.pipe(articles()):
+            sink.write(art)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _inputs(paths: list[str], input_format: str | None, max_bytes: int):
+    from .readers import iter_articles
+    from .readers.plain import parse_plain
+
+    files = []
+    for p in paths:
+        if p == "-":
+            yield from iter_articles(files, input_format, max_bytes)
+            files = []
+            data = sys.stdin.buffer.read()
+            try:
+                from .text import decode
+
+                yield parse_plain(decode(data, "<stdin>"), source="<stdin>")
+            except InputError as exc:
+                yield exc
+        else:
+            files.append(p)
+    yield from iter_articles(files, input_format, max_bytes)
+
+
+@app.command()
+def pipeline(
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Pipeline config.")] = None,
+) -> None:
+    """List the analysers of the pipeline, in order, with the layers each needs and adds."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import registry
+    from .pipeline import load
+
+    nlp = load(config)
+    table = Table(title="slant pipeline", title_justify="left")
+    for col in ("#", "analyser", "version", "needs", "adds", "what it does"):
+        table.add_column(col)
+    for i, d in enumerate(nlp.describe(), 1):
+        table.add_row(str(i), d["name"], d["version"], ", ".join(d["needs"]), ", ".join(d["adds"]), d["summary"])
+    console = Console()
+    console.print(table)
+    others = [n for n in registry.available() if n not in nlp.names]
+    if others:
+        console.print(f"Also available: {', '.join(others)}")
+
+
+@app.command()
+def schema(
+    write: Annotated[Optional[Path], typer.Option("--write", help="Write the schema to this file.")] = None,
+) -> None:
+    """Print the JSON Schema of an Article (the format of --format json)."""
+    import json
+
+    from .article import json_schema
+
+    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    if write:
+        write.write_text(text, "utf-8")
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command("eval")
+def eval_(
+    task: Annotated[str, typer.Argument(help="Task to score, e.g. techniques.")],
+    data: Annotated[Optional[Path], typer.Option("--data", help="Annotated corpora (default: $SLANT_DATA or ../shared/data).")] = None,
+) -> None:
+    """Score a shipped model on its held-out split with the shared task's official rules."""
+    from .corpora import data_dir
+    from .evaluation import evaluate
+
+    typer.echo(evaluate(task, data_dir(data)))
+
+
+@app.command()
+def predict(
+    format: Annotated[str, typer.Argument(help="Submission format, e.g. semeval2023-st3.")],
+    inputs: Annotated[list[Path], typer.Argument(help="Article files or folders.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of standard output.")] = None,
+    template: Annotated[Optional[Path], typer.Option("--template", help="Spans to label (semeval2020-tc).")] = None,
+    mentions: Annotated[Optional[Path], typer.Option("--mentions", help="Entity mentions (semeval2025-st1).")] = None,
+) -> None:
+    """Write predictions in a shared task's submission format."""
+    from .formats import predict as run_predict
+
+    options = {k: v for k, v in (("template", template), ("mentions", mentions)) if v is not None}
+    if out:
+        with open(out, "w", encoding="utf-8", newline="\n") as fh:
+            run_predict(format, inputs, fh, **options)
+    else:
+        run_predict(format, inputs, sys.stdout, **options)
+
+
+@app.command()
+def train(
+    task: Annotated[str, typer.Argument(help="Model to rebuild, e.g. techniques.")],
+    data: Annotated[Optional[Path], typer.Option("--data", help="Annotated corpora (default: $SLANT_DATA or ../shared/data).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the model (default: the package's model folder).")] = None,
+) -> None:
+    """Rebuild a shipped model from the annotated corpora (needs pip install 'slant[train]')."""
+    from .corpora import data_dir
+    from .training import train as run_train
+
+    run_train(task, data_dir(data), out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: runs the app and turns errors into one line and an exit status."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        rc = app(args=args, prog_name="slant", standalone_mode=False)
+        if isinstance(rc, int):
+            return rc
+    except SystemExit as exc:  # raised by typer.Exit inside the app
+        return exc.code if isinstance(exc.code, int) else 0
+    except SlantError as exc:
+        if debug:
+            raise
+        _error(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            return exc.exit_code
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            _error("aborted")
+            return 1
+        if debug:
+            raise
+        _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+        return 70
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""The terminal report: one readable page per article, showing every layer that is present.
+
+Layout: a header with the metadata, the text paragraph by paragraph with its spans highlighted
+(techniques coloured by coarse category and tagged with the technique; quotes underlined; actor
+mentions in bold), then one table per layer. Layers that are empty are left out, so the report
+grows with the pipeline and needs no change when an analyser is added.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TextIO
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from ..article import Article
+
+_FALLBACK_COLOURS = ["red", "magenta", "yellow", "cyan", "green", "blue", "bright_red", "bright_magenta"]
+_EXCERPT = 90
+
+
+def technique_style(technique: str) -> tuple[str, str]:
+    """(coarse category, rich colour) of a technique; uses the packaged taxonomy when present."""
+    try:
+        from .. import taxonomy
+
+        return taxonomy.category_of(technique), taxonomy.colour_of(technique)
+    except (ImportError, AttributeError, KeyError):
+        return "", _FALLBACK_COLOURS[sum(map(ord, technique)) % len(_FALLBACK_COLOURS)]
+
+
+class ReportSink:
+    def __init__(self, fh: TextIO, to_terminal: bool = False, width: int | None = None):
+        self.console = Console(
+            file=fh,
+            force_terminal=to_terminal or None,
+            no_color=not to_terminal,
+            width=width or (None if to_terminal else 100),
+            highlight=False,
+            soft_wrap=False,
+        )
+        self.count = 0
+
+    def write(self, article: Article) -> None:
+        if self.count:
+            self.console.print()
+        self.console.print(render(article))
+        self.count += 1
+
+    def close(self) -> None:
+        pass
+
+
+def render(art: Article) -> Group:
+    parts: list = [_header(art)]
+    parts.append(Rule("Text", align="left"))
+    parts.extend(_paragraphs(art))
+    for section in (
+        _techniques_table,
+        _paragraph_techniques_table,
+        _labels_table,
+        _actors_table,
+        _quotes_table,
+        _relations_table,
+        _sentence_scores_table,
+    ):
+        table = section(art)
+        if table is not None:
+            parts.append(table)
+    return Group(*parts)
+
+
+def _header(art: Article) -> Panel:
+    m = art.meta
+    title = Text(m.title or "(untitled)", style="bold")
+    rows = Table.grid(padding=(0, 2))
+    rows.add_column(style="dim")
+    rows.add_column()
+    for key, value in (
+        ("date", m.date),
+        ("byline", m.byline),
+        ("source", m.source),
+        ("url", m.url),
+        ("language", m.language),
+        ("file", m.path),
+        ("id", m.id),
+    ):
+        if value:
+            rows.add_row(key, str(value))
+    words = len(art.text.split())
+    rows.add_row("size", f"{len(art.paragraphs)} paragraphs, {len(art.sentences)} sentences, {words} words")
+    layers = [p.layer for p in art.provenance]
+    if layers:
+        rows.add_row("layers", ", ".join(layers))
+    return Panel(Group(title, rows), title="slant", title_align="left", border_style="dim")
+
+
+def _paragraphs(art: Article) -> list[Text]:
+    """Each paragraph with its spans highlighted and techniques tagged at the span end."""
+    paras = art.paragraphs or ([_whole(art)] if art.text else [])
+    tags_at: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    styles: list[tuple[int, int, str]] = []
+    for t in art.techniques:
+        _cat, colour = technique_style(t.technique)
+        styles.append((t.start, t.end, f"{colour} reverse" if t.confidence >= 0.5 else colour))
+        tags_at[t.end].append((t.technique, colour))
+    for q in art.quotes:
+        styles.append((q.start, q.end, "underline"))
+    for e in art.entities:
+        styles.append((e.start, e.end, "bold"))
+    out = []
+    for i, p in enumerate(paras):
+        line = Text(f"¶{i + 1} ", style="dim")
+        body = Text()
+        cursor = p.start
+        # Cut the paragraph at every tag position so the tags can be inserted inline.
+        cuts = sorted(pos for pos in tags_at if p.start < pos <= p.end)
+        pieces = []
+        for pos in cuts + [p.end]:
+            pieces.append((cursor, pos))
+            cursor = pos
+        for a, b in pieces:
+            seg = Text(art.text[a:b])
+            for s, e, style in styles:
+                lo, hi = max(s, a), min(e, b)
+                if lo < hi:
+                    seg.stylize(style, lo - a, hi - a)
+            body.append_text(seg)
+            for name, colour in tags_at.get(b, []):
+                body.append(f"[{name}]", style=f"{colour} italic")
+        line.append_text(body)
+        badges = _paragraph_badges(art, i)
+        if badges:
+            line.append("  ")
+            line.append_text(badges)
+        out.append(line)
+    return out
+
+
+def _whole(art: Article):
+    from ..article import Span
+
+    return Span(start=0, end=len(art.text))
+
+
+def _paragraph_badges(art: Article, index: int) -> Text | None:
+    for pt in art.paragraph_techniques:
+        if pt.paragraph == index and pt.techniques:
+            t = Text()
+            for name in sorted(pt.techniques, key=pt.techniques.get, reverse=True):
+                _cat, colour = technique_style(name)
+                t.append(f" {name} ", style=f"{colour} reverse")
+                t.append(" ")
+            return t
+    return None
+
+
+def _excerpt(art: Article, start: int, end: int) -> str:
+    s = " ".join(art.text[start:end].split())
+    return s if len(s) <= _EXCERPT else s[: _EXCERPT - 1] + "…"
+
+
+def _techniques_table(art: Article) -> Table | None:
+    if not art.techniques:
+        return None
+    t = Table(title="Persuasion techniques", title_justify="left", expand=False)
+    for col in ("¶", "technique", "category", "conf.", "text"):
+        t.add_column(col)
+    for s in sorted(art.techniques, key=lambda s: (s.start, -s.end)):
+        cat, colour = technique_style(s.technique)
+        t.add_row(str(s.paragraph + 1), Text(s.technique, style=colour), cat, f"{s.confidence:.2f}",
+                  _excerpt(art, s.start, s.end))
+    return t
+
+
+def _paragraph_techniques_table(art: Article) -> Table | None:
+    rows = [pt for pt in art.paragraph_techniques if pt.techniques]
+    if not rows or art.techniques:  # with spans present, the badges beside each paragraph suffice
+        return None
+    t = Table(title="Techniques by paragraph", title_justify="left")
+    t.add_column("¶")
+    t.add_column("techniques")
+    for pt in rows:
+        t.add_row(str(pt.paragraph + 1), ", ".join(f"{k} {v:.2f}" for k, v in pt.techniques.items()))
+    return t
+
+
+def _labels_table(art: Article) -> Table | None:
+    if not art.labels:
+        return None
+    t = Table(title="Document labels", title_justify="left")
+    for col in ("task", "label", "score", "evidence"):
+        t.add_column(col)
+    for lab in sorted(art.labels, key=lambda l: (l.task, -l.score)):
+        ev = "\n".join(f"“{_excerpt(art, e.start, e.end)}”" for e in lab.evidence[:3])
+        t.add_row(lab.task, lab.label, f"{lab.score:.2f}", ev)
+    return t
+
+
+def _actors_table(art: Article) -> Table | None:
+    if not art.actors:
+        return None
+    counts: dict[int, int] = defaultdict(int)
+    for m in art.entities:
+        counts[m.actor] += 1
+    t = Table(title="Actors", title_justify="left")
+    for col in ("actor", "type", "role", "fine roles", "mentions", "aliases"):
+        t.add_column(col)
+    for a in sorted(art.actors, key=lambda a: -counts[a.id]):
+        t.add_row(a.name, a.type, a.role or "", ", ".join(a.fine_roles), str(counts[a.id]), ", ".join(a.aliases))
+    return t
+
+
+def _actor_name(art: Article, index: int) -> str:
+    for a in art.actors:
+        if a.id == index:
+            return a.name
+    return "?"
+
+
+def _quotes_table(art: Article) -> Table | None:
+    if not art.quotes:
+        return None
+    t = Table(title="Quotes", title_justify="left")
+    for col in ("speaker", "cue", "kind", "quote"):
+        t.add_column(col)
+    for q in art.quotes:
+        if q.speaker >= 0:
+            speaker = _actor_name(art, q.speaker)
+        elif q.speaker_span is not None:
+            speaker = art.span_text(q.speaker_span)
+        else:
+            speaker = "?"
+        t.add_row(speaker, q.cue_text or "", q.kind, _excerpt(art, q.start, q.end))
+    return t
+
+
+def _relations_table(art: Article) -> Table | None:
+    if not art.relations:
+        return None
+    t = Table(title="Who does what to whom", title_justify="left")
+    for col in ("subject", "predicate", "object", "sentence"):
+        t.add_column(col)
+    for r in art.relations[:20]:
+        pred = ("not " if r.negated else "") + r.predicate
+        s = art.sentences[r.sentence] if 0 <= r.sentence < len(art.sentences) else r.predicate_span
+        t.add_row(_actor_name(art, r.subject), pred, _actor_name(art, r.object), _excerpt(art, s.start, s.end))
+    return t
+
+
+def _sentence_scores_table(art: Article) -> Table | None:
+    rows = [("subjectivity", s) for s in art.subjectivity] + [("claims", s) for s in art.claims]
+    if not rows:
+        return None
+    t = Table(title="Sentences: subjectivity and check-worthy claims (top 5 each)", title_justify="left")
+    for col in ("layer", "label", "score", "sentence"):
+        t.add_column(col)
+    for layer in ("subjectivity", "claims"):
+        top = sorted((s for name, s in rows if name == layer), key=lambda s: -s.score)[:5]
+        for s in top:
+            t.add_row(layer, s.label, f"{s.score:.2f}", _excerpt(art, s.start, s.end))
+    return t
