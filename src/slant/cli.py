@@ -222,11 +222,11 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        rc = app(args=args, prog_name="slant", standalone_mode=False)
-        if isinstance(rc, int):
-            return rc
-    except SystemExit as exc:  # raised by typer.Exit inside the app
-        return exc.code if isinstance(exc.code, int) else 0
+        # Standalone mode: the command-line framework prints usage errors itself and ends with
+        # SystemExit carrying the status; everything else that escapes is turned into one line here.
+        app(args=args, prog_name="slant")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SlantError as exc:
         if debug:
             raise
@@ -238,16 +238,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            return exc.exit_code
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
-            _error("aborted")
-            return 1
         if debug:
             raise
         _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")

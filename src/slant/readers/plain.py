@@ -101,14 +101,30 @@ def _parse_byline(line: str) -> tuple[str | None, str | None] | None:
         rest = line[: found[1].start()] + line[found[1].end() :]
         if len(re.findall(r"[A-Za-z]{3,}", rest)) > 3:
             return None
+    if found is not None:
+        # Only a time, a zone or a label may follow the date on a dateline, not running text.
+        tail = re.findall(r"[A-Za-z]{2,}", line[found[1].end() :])
+        if len(tail) > 3:
+            return None
     date = found[0] if found else None
     author_part = line[: found[1].start()] if found else line
     author_part = _BYLINE_START.sub("", author_part.strip(), count=1)
     author = author_part.strip(" |,;:-\u2013\u2014\u00b7/")
     author = re.sub(r"\s*\|\s*$", "", author).strip() or None
-    if author and (len(author) > 80 or author.lower() in {"on", "at"}):
-        author = None
+    if author and not _looks_like_names(author):
+        return None  # "By the evening of March 3 ..." opens a sentence, not a byline
     return author, date
+
+
+_NAME_PARTICLES = {"and", "de", "del", "der", "van", "von", "da", "di", "la", "le", "bin", "al"}
+
+
+def _looks_like_names(s: str) -> bool:
+    """Author names: a few capitalised words, joined by commas, "and" or name particles."""
+    words = re.findall(r"[^\s,&]+", s)
+    if not words or len(words) > 12:
+        return False
+    return all(w[0].isupper() or w.lower() in _NAME_PARTICLES or not w[0].isalpha() for w in words)
 
 
 def _same_title(line: str, title: str) -> bool:

@@ -1,0 +1,147 @@
+"""The command line: outputs, exit codes, and one-line errors for every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from slant.article import Article
+from slant.cli import main
+
+
+def run(args, capsys):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_output_of_the_shared_example(shared_example, capsys):
+    code, out, err = run(["analyze", shared_example, "--format", "json"], capsys)
+    assert code == 0, err
+    data = json.loads(out)
+    art = Article.from_dict(data)
+    assert art.meta.title == "Why do the West believe that Putin lost in Belarus?"
+    assert art.meta.date == "2020-09-21"
+    assert len(art.paragraphs) == 10
+    assert all(art.text[s.start : s.end].strip() == art.text[s.start : s.end] != "" for s in art.sentences)
+
+
+def test_report_shows_title_date_and_paragraphs(sample_path, capsys):
+    code, out, _ = run(["analyze", sample_path], capsys)
+    assert code == 0
+    assert "Why does Brussels pretend the Varnia harbour deal is a triumph?" in out
+    assert "2023-03-14" in out and "Tomas Reiter" in out
+    assert "7 paragraphs" in out and "¶7" in out
+
+
+def test_jsonl_to_file_one_article_a_line(sample_path, tmp_path: Path, capsys):
+    dest = tmp_path / "out.jsonl"
+    code, _, _ = run(["analyze", sample_path, sample_path, "-f", "jsonl", "--out", dest], capsys)
+    assert code == 0
+    lines = dest.read_text().splitlines()
+    assert len(lines) == 2
+    assert Article.from_json(lines[0]).meta.byline == "Tomas Reiter"
+
+
+def test_json_of_several_inputs_is_an_array(sample_path, capsys):
+    code, out, _ = run(["analyze", sample_path, sample_path, "-f", "json"], capsys)
+    assert code == 0 and isinstance(json.loads(out), list)
+
+
+def test_stdin(monkeypatch, capsys):
+    import io
+
+    data = "Strike spreads\n\nThe strike spread to three more ports. Officials said nothing.".encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = run(["analyze", "-", "-f", "json"], capsys)
+    assert code == 0
+    assert json.loads(out)["meta"]["title"] == "Strike spreads"
+
+
+def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
+    empty = tmp / "empty.txt"
+    empty.write_bytes(b"")
+    binary = tmp / "blob.txt"
+    binary.write_bytes(bytes(range(256)) * 40)
+    huge = tmp / "huge.txt"
+    with open(huge, "wb") as fh:
+        fh.truncate(50 * 1024 * 1024)
+    nothing = tmp / "nothing"
+    nothing.mkdir()
+    (nothing / "image.png").write_bytes(b"\x89PNG\r\n")
+    html = tmp / "cut.html"
+    html.write_text("<html><head><title>Cut</title></head><body><nav>Home | World</nav><div class=")
+    jsonl = tmp / "feed.jsonl"
+    jsonl.write_text(
+        '{"title": "Port strike", "text": "Dockworkers walked out on Monday. The minister called them saboteurs."}\n'
+        "{not json at all\n"
+        '{"title": "Port talks", "text": "Talks resumed on Tuesday. Both sides claimed victory."}\n'
+    )
+    return {
+        "missing": (tmp / "missing.txt", "no such file"),
+        "empty": (empty, "empty file"),
+        "binary": (binary, "binary"),
+        "huge": (huge, "too large"),
+        "folder without articles": (nothing, "no readable article"),
+        "truncated html": (html, "no article text"),
+        "jsonl bad line": (jsonl, f"{jsonl}:2"),
+    }
+
+
+@pytest.mark.parametrize(
+    "kind", ["missing", "empty", "binary", "huge", "folder without articles", "truncated html", "jsonl bad line"]
+)
+def test_bad_input_is_one_line_and_the_rest_still_runs(kind, sample_path, tmp_path: Path, capsys):
+    path, reason = _bad_inputs(tmp_path)[kind]
+    code, out, err = run(["analyze", path, sample_path, "-f", "jsonl"], capsys)
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("slant: error: ") and str(path) in lines[0] and reason in lines[0]
+    assert "Traceback" not in err
+    titles = [json.loads(l)["meta"].get("title") for l in out.splitlines()]
+    assert "Why does Brussels pretend the Varnia harbour deal is a triumph?" in titles
+    if kind == "jsonl bad line":
+        assert {"Port strike", "Port talks"} <= set(titles)
+
+
+def test_unknown_input_format_and_analyser_are_one_line(sample_path, capsys):
+    code, _, err = run(["analyze", sample_path, "--input-format", "pdf"], capsys)
+    assert code == 2 and "unknown input format" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(["analyze", sample_path, "--analysers", "segment,nope"], capsys)
+    assert code == 2 and "unknown analyser 'nope'" in err
+
+
+def test_unwritable_output_is_one_line(sample_path, tmp_path, capsys):
+    code, _, err = run(["analyze", sample_path, "--out", tmp_path / "no" / "such" / "dir.json"], capsys)
+    assert code == 2 and "cannot write" in err
+
+
+def test_debug_shows_the_traceback(sample_path):
+    with pytest.raises(Exception):
+        main(["--debug", "analyze", str(sample_path), "--analysers", "nope"])
+
+
+def test_version_help_and_pipeline(capsys):
+    code, out, _ = run(["--version"], capsys)
+    assert code == 0 and out.startswith("slant ")
+    code, out, _ = run(["--help"], capsys)
+    assert code == 0 and "Examples" in out and "slant analyze" in out
+    code, out, _ = run(["pipeline"], capsys)
+    assert code == 0 and "segment" in out and "sentences" in out
+
+
+def test_console_script_runs_as_a_process(sample_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "slant.cli", "analyze", str(sample_path), "-f", "json"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["meta"]["date"] == "2023-03-14"
+    bad = subprocess.run([sys.executable, "-m", "slant.cli", "analyze", "/no/such/file.txt"],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and bad.stderr.strip() == "slant: error: /no/such/file.txt: no such file or directory"
