@@ -8,8 +8,13 @@ normalised), so the organisers' character offsets apply unchanged.
 from __future__ import annotations
 
 import os
+import random
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import taxonomy
+from .article import Article, ParagraphTechniques, Span, TechniqueSpan
 from .errors import SlantError
 
 ENV = "SLANT_DATA"
@@ -29,3 +34,161 @@ def data_dir(explicit: str | Path | None = None, required: bool = True) -> Path 
         where = ", ".join(str(c) for c in candidates)
         raise SlantError(f"annotated corpora not found (looked in {where}); pass --data DIR or set {ENV}")
     return None
+
+
+# --- persuasion techniques: SemEval-2023 Task 3 (subtask 3) and PTC (SemEval-2020 Task 11) -------
+#
+# Gold annotations are returned as Articles: ``paragraphs`` are the task's paragraphs (every
+# non-empty line of the file, which is how subtask 3 numbers them), ``techniques`` the gold spans
+# (confidence 1.0) and ``paragraph_techniques`` the gold label set of every paragraph. Scoring and
+# training then read the same structure the analyser writes.
+
+LINE = re.compile(r"[^\n]+")
+
+
+@dataclass
+class TaskArticle:
+    """One annotated article of a shared task, as an Article plus the task's own numbering."""
+
+    id: str  # the organisers' article id ("111111111")
+    article: Article
+    line_numbers: list[int]  # 1-based file line number of each paragraph (subtask 3 numbering)
+
+
+def task_lines(text: str) -> tuple[list[Span], list[int]]:
+    """Spans and 1-based line numbers of the non-empty lines of ``text``.
+
+    SemEval-2023 Task 3 numbers paragraphs by file line and lists every line holding text (its
+    templates skip lines of whitespace only, count "\\n" only, and do list a line that holds
+    nothing but a byte order mark), so one paragraph is one line here.
+    """
+    spans: list[Span] = []
+    numbers: list[int] = []
+    line_no = 1
+    pos = 0
+    for m in LINE.finditer(text):
+        line_no += text.count("\n", pos, m.start())
+        pos = m.start()
+        a, b = m.start(), m.end()
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:  # a line holding only U+FEFF counts: the organisers' templates list it
+            spans.append(Span(start=a, end=b))
+            numbers.append(line_no)
+    return spans, numbers
+
+
+def _read_task_text(path: Path, layout: str) -> Article:
+    from .readers.tasks import parse_task_file
+
+    return parse_task_file(path.read_bytes(), path, layout)
+
+
+def semeval2023_techniques(
+    root: str | Path | None = None, language: str = "en", split: str = "train", with_labels: bool = True
+) -> list[TaskArticle]:
+    """Articles of SemEval-2023 Task 3 subtask 3 in ``language``/``split`` with their gold spans
+    (from ``SPLIT-labels-subtask-3-spans/``) and paragraph labels (``SPLIT-labels-subtask-3.txt``)."""
+    base = (data_dir(root) / "semeval2023-task3" / language) if not _is_lang_dir(root) else Path(root)
+    folder = base / f"{split}-articles-subtask-3"
+    if not folder.is_dir():
+        raise SlantError(f"no SemEval-2023 Task 3 articles at {folder}")
+    tax = taxonomy.load()
+    para_labels: dict[str, dict[int, list[str]]] = {}
+    labels_file = base / f"{split}-labels-subtask-3.txt"
+    if with_labels and labels_file.is_file():
+        for row in labels_file.read_text("utf-8").splitlines():
+            parts = row.split("\t")
+            if len(parts) < 2 or not parts[1].strip().isdigit():
+                continue
+            names = [tax.normalise(n) for n in (parts[2] if len(parts) > 2 else "").split(",") if n.strip()]
+            para_labels.setdefault(parts[0], {})[int(parts[1])] = names
+    span_dir = base / f"{split}-labels-subtask-3-spans"
+    out: list[TaskArticle] = []
+    for path in sorted(folder.glob("article*.txt"), key=lambda p: p.name):
+        art = _read_task_text(path, "semeval2023")
+        doc_id = art.meta.extra["doc_id"]
+        paras, numbers = task_lines(art.text)
+        art.paragraphs = paras
+        if with_labels:
+            spans_file = span_dir / f"article{doc_id}-labels-subtask-3.txt"
+            gold = _read_span_labels(spans_file, doc_id) if spans_file.is_file() else []
+            art.techniques = [
+                TechniqueSpan(start=s, end=e, technique=tax.normalise(t), confidence=1.0,
+                              paragraph=art.paragraph_of(s))
+                for t, s, e in gold
+            ]
+            lines = para_labels.get(doc_id, {})
+            art.paragraph_techniques = [
+                ParagraphTechniques(paragraph=i, techniques={t: 1.0 for t in lines.get(n, [])})
+                for i, n in enumerate(numbers)
+            ]
+        out.append(TaskArticle(id=doc_id, article=art, line_numbers=numbers))
+    return out
+
+
+def ptc_techniques(root: str | Path | None = None) -> list[TaskArticle]:
+    """Articles of the PTC corpus (SemEval-2020 Task 11) with their gold spans in the 14 labels of
+    that task: ``technique`` holds the 2020 label, not a 2023 name."""
+    base = data_dir(root) / "ptc-semeval2020"
+    out: list[TaskArticle] = []
+    for path in sorted((base / "articles").glob("article*.txt"), key=lambda p: p.name):
+        art = _read_task_text(path, "ptc")
+        doc_id = art.meta.extra["doc_id"]
+        paras, numbers = task_lines(art.text)
+        art.paragraphs = paras
+        labels = base / "labels" / f"article{doc_id}.task2-TC.labels"
+        gold = _read_span_labels(labels, doc_id) if labels.is_file() else []
+        art.techniques = [
+            TechniqueSpan(start=s, end=e, technique=t, confidence=1.0, paragraph=art.paragraph_of(s))
+            for t, s, e in sorted(gold, key=lambda g: (g[1], g[2], g[0]))
+        ]
+        out.append(TaskArticle(id=doc_id, article=art, line_numbers=numbers))
+    return out
+
+
+def _is_lang_dir(root: str | Path | None) -> bool:
+    return root is not None and any(Path(root).glob("*-articles-subtask-3"))
+
+
+def _read_span_labels(path: Path, doc_id: str) -> list[tuple[str, int, int]]:
+    """``ID<TAB>technique<TAB>start<TAB>end`` rows (end exclusive) of one article."""
+    out = []
+    for n, row in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not row.strip():
+            continue
+        parts = row.split("\t")
+        if len(parts) != 4 or not parts[2].isdigit() or not parts[3].isdigit():
+            raise SlantError(f"{path}:{n}: expected ID, technique, start, end separated by tabs")
+        if parts[0] != doc_id:
+            raise SlantError(f"{path}:{n}: article id {parts[0]} in the labels of article {doc_id}")
+        out.append((parts[1], int(parts[2]), int(parts[3])))
+    return out
+
+
+# --- the held-out split ----------------------------------------------------------------------
+
+
+def split_ids(
+    ids: list[str], seed: int = 2023, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15),
+    texts: dict[str, str] | None = None,
+) -> dict[str, list[str]]:
+    """Split article ids into train / dev / test by article, reproducibly for a given ``seed``.
+
+    Articles whose texts are the same up to whitespace (``texts``: id -> text) go to the same part,
+    so that no text is seen both in training and in evaluation (the PTC articles reappear in
+    SemEval-2023 Task 3 under the same ids, with sentences re-joined into paragraphs).
+    """
+    groups: dict[str, list[str]] = {}
+    for i in sorted(set(ids)):
+        key = " ".join(texts[i].split()) if texts and i in texts else i
+        groups.setdefault(key, []).append(i)
+    keys = sorted(groups, key=lambda k: groups[k][0])
+    random.Random(seed).shuffle(keys)
+    n = len(keys)
+    n_test = round(n * fractions[2])
+    n_dev = round(n * fractions[1])
+    parts = {"test": keys[:n_test], "dev": keys[n_test : n_test + n_dev], "train": keys[n_test + n_dev :]}
+    return {name: sorted(i for k in ks for i in groups[k]) for name, ks in parts.items()}

@@ -7,6 +7,7 @@ published baselines).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,3 +23,125 @@ def evaluate(task: str, data_dir: Path, **options) -> str:
         known = ", ".join(sorted(EVALUATORS)) or "none yet"
         raise SlantError(f"unknown evaluation task {task!r}; known: {known}") from None
     return fn(data_dir, **options)
+
+
+# --- persuasion techniques (SemEval-2023 Task 3 subtask 3, SemEval-2020 Task 11) ---------------
+
+# Published English reference point, for the report: the organisers' baseline of SemEval-2023 Task 3
+# subtask 3 on the English test set (Piskorski et al., 2023), about 0.16 micro-F1.
+TECHNIQUE_BASELINES = {"paragraph micro-F1": 0.16}
+
+
+def predict_task_articles(tasks, model=None) -> list:
+    """Copies of the task articles (text and the task's paragraphs only) annotated by ``model``."""
+    from .analysers.techniques import TechniqueModel
+    from .article import Article
+
+    model = model or TechniqueModel()
+    model.load()
+    preds = []
+    for ta in tasks:
+        art = Article(text=ta.article.text, meta=ta.article.meta, paragraphs=list(ta.article.paragraphs))
+        preds.append(art)
+    model.predict(preds)
+    return preds
+
+
+def score_techniques(tasks, preds) -> dict:
+    """All technique scores of predicted Articles against the gold TaskArticles they copy."""
+    from . import scoring, taxonomy
+
+    names = taxonomy.names()
+    gold_par = {}
+    pred_par = {}
+    gold_si, pred_si, gold_flc, pred_flc = {}, {}, {}, {}
+    for ta, art in zip(tasks, preds, strict=True):
+        for pt in ta.article.paragraph_techniques:
+            gold_par[(ta.id, ta.line_numbers[pt.paragraph])] = list(pt.techniques)
+        for pt in art.paragraph_techniques:
+            pred_par[(ta.id, ta.line_numbers[pt.paragraph])] = list(pt.techniques)
+        gold_flc[ta.id] = [(t.start, t.end, t.technique) for t in ta.article.techniques]
+        pred_flc[ta.id] = [(t.start, t.end, t.technique) for t in art.techniques]
+        gold_si[ta.id] = [(s, e) for s, e, _ in gold_flc[ta.id]]
+        pred_si[ta.id] = [(s, e) for s, e, _ in pred_flc[ta.id]]
+    micro, macro, per_par = scoring.paragraph_labels(gold_par, pred_par, names)
+    si = scoring.span_identification(gold_si, pred_si)
+    flc, per_flc = scoring.span_labelling(gold_flc, pred_flc, labels=names)
+    return {"articles": len(tasks), "paragraphs": len(gold_par), "paragraph_micro": micro,
+            "paragraph_macro": macro, "paragraph_per": per_par, "si": si, "flc": flc, "flc_per": per_flc}
+
+
+def score_ptc(ptc_tasks, preds) -> dict:
+    """SI and span+label F1 in the 14 labels of SemEval-2020 Task 11 against the PTC gold."""
+    from . import scoring, taxonomy
+
+    tax = taxonomy.load()
+    gold_si, pred_si, gold_flc, pred_flc = {}, {}, {}, {}
+    for ta, art in zip(ptc_tasks, preds, strict=True):
+        gold_flc[ta.id] = [(t.start, t.end, t.technique) for t in ta.article.techniques]
+        pred_flc[ta.id] = [(t.start, t.end, tax.to_semeval2020(t.technique)) for t in art.techniques
+                           if tax.to_semeval2020(t.technique)]
+        gold_si[ta.id] = [(s, e) for s, e, _ in gold_flc[ta.id]]
+        pred_si[ta.id] = [(t.start, t.end) for t in art.techniques]
+    si = scoring.span_identification(gold_si, pred_si)
+    flc, per = scoring.span_labelling(gold_flc, pred_flc, labels=tax.semeval2020_labels)
+    return {"articles": len(ptc_tasks), "si": si, "flc": flc, "flc_per": per}
+
+
+def techniques_scores(data_dir: Path, split: str = "test", model=None, ptc: bool = True) -> dict:
+    """Scores of the technique model on one part of the shipped split (``test`` is held out)."""
+    from . import corpora
+    from .analysers.techniques import MODEL_DIR, TechniqueModel
+
+    model = model or TechniqueModel()
+    split_file = model.folder / "split.json" if model.folder.joinpath("split.json").is_file() else MODEL_DIR / "split.json"
+    ids = set(json.loads(split_file.read_text("utf-8"))[split])
+    tasks = [t for t in corpora.semeval2023_techniques(data_dir) if t.id in ids]
+    if not tasks:
+        raise SlantError(f"none of the {split} articles of {split_file} found under {data_dir}")
+    out = score_techniques(tasks, predict_task_articles(tasks, model))
+    out["split"] = split
+    if ptc and (Path(data_dir) / "ptc-semeval2020").is_dir():
+        ptc_tasks = [t for t in corpora.ptc_techniques(data_dir) if t.id in ids]
+        if ptc_tasks:
+            out["ptc"] = score_ptc(ptc_tasks, predict_task_articles(ptc_tasks, model))
+    return out
+
+
+def techniques_report(scores: dict) -> str:
+    """The printed report of :func:`techniques_scores`: headline scores and a per-technique table."""
+    from . import taxonomy
+
+    tax = taxonomy.load()
+    m, si, flc = scores["paragraph_micro"], scores["si"], scores["flc"]
+    lines = [
+        f"Persuasion techniques, English, {scores['split']} split: {scores['articles']} articles, "
+        f"{scores['paragraphs']} paragraphs",
+        "",
+        f"{'measure':<44}{'P':>7}{'R':>7}{'F1':>7}   published baseline",
+        f"{'paragraph micro-F1 (SemEval-2023 ST3)':<44}{m.precision:7.3f}{m.recall:7.3f}{m.f1:7.3f}"
+        f"   ~{TECHNIQUE_BASELINES['paragraph micro-F1']:.2f} (organisers, en test)",
+        f"{'paragraph macro-F1 (SemEval-2023 ST3)':<44}{'':>14}{scores['paragraph_macro']:7.3f}",
+        f"{'span identification F1 (SemEval-2020 SI)':<44}{si.precision:7.3f}{si.recall:7.3f}{si.f1:7.3f}",
+        f"{'span+label partial-overlap F1 (23 labels)':<44}{flc.precision:7.3f}{flc.recall:7.3f}{flc.f1:7.3f}",
+    ]
+    if "ptc" in scores:
+        p = scores["ptc"]
+        lines += [
+            f"{'PTC gold: span identification F1':<44}{p['si'].precision:7.3f}{p['si'].recall:7.3f}{p['si'].f1:7.3f}"
+            f"   ({p['articles']} articles)",
+            f"{'PTC gold: span+label F1 (14 labels)':<44}{p['flc'].precision:7.3f}{p['flc'].recall:7.3f}"
+            f"{p['flc'].f1:7.3f}",
+        ]
+    lines += ["", f"{'technique':<34}{'category':<22}{'para F1':>8}{'gold':>6}{'span F1':>9}{'gold':>6}"]
+    for name in tax.names:
+        pp, sp = scores["paragraph_per"][name], scores["flc_per"][name]
+        lines.append(f"{name:<34}{tax.category(name):<22}{pp.f1:8.3f}{pp.n_gold:6d}{sp.f1:9.3f}{sp.n_gold:6d}")
+    return "\n".join(lines)
+
+
+def _techniques(data_dir: Path, split: str = "test", **options) -> str:
+    return techniques_report(techniques_scores(Path(data_dir), split=split))
+
+
+EVALUATORS["techniques"] = _techniques

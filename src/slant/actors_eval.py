@@ -1,0 +1,221 @@
+"""Scoring of the actor-level layers: quote attribution on the hand-made gold set, entity roles on
+the SemEval-2025 Task 10 validation split (``slant eval quotes``, ``slant eval roles``).
+
+Quote attribution (gold: ``tests/fixtures/quotes/gold.tsv``, see the README beside it). A predicted
+quote *finds* a gold quote when their spans overlap by at least half of the shorter one; it
+*attributes* it when, in addition, its speaker names the gold speaker. Each gold quote lists the
+ways the text names its speaker ("Jim Taiclet|Taiclet"); a prediction names it when its actor's
+name or one of its aliases (or, for a speaker that is no actor, the speaker phrase) equals one of
+them, ignoring case, a leading "the" and a possessive, or ends in the same capitalised word (a
+surname, "Program"). Pronouns never match: an unresolved "he said" attributes nothing.
+Speaker-attribution precision is over predicted quotes that name a speaker; recall over gold
+quotes. Each prediction attributes at most one gold quote.
+
+Entity roles: the official measures of subtask 1 (Piskorski et al., 2025): exact match ratio of
+the fine-role sets (EMR, the task's ranking measure), micro precision/recall/F1 of fine roles, and
+main-role accuracy, on the gold mentions of the validation documents in ``models/roles/split.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import SlantError
+
+QUOTE_GOLD = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "quotes" / "gold.tsv"
+PRONOUNS = frozenset("he she it they him her them his hers its their we i you who which that this".split())
+_STRIP = re.compile(r"^(?:the\s+)|(?:['\u2019]s?)$", re.I)
+
+
+@dataclass
+class GoldQuote:
+    doc: str
+    start: int
+    end: int
+    kind: str
+    speakers: list[str]
+
+
+def load_quote_gold(path: str | Path | None = None) -> list[GoldQuote]:
+    path = Path(path) if path else QUOTE_GOLD
+    if not path.is_file():
+        raise SlantError(f"no quote gold set at {path} (it ships with the source checkout, tests/fixtures/quotes)")
+    out = []
+    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if n == 1 or not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 5 or not parts[1].isdigit() or not parts[2].isdigit():
+            raise SlantError(f"{path}:{n}: expected doc, start, end, kind, speaker(s), excerpt separated by tabs")
+        out.append(GoldQuote(parts[0], int(parts[1]), int(parts[2]), parts[3], parts[4].split("|")))
+    return out
+
+
+def _norm(name: str) -> str:
+    s = " ".join(name.split())
+    s = _STRIP.sub("", s).strip()
+    return s.casefold()
+
+
+def speaker_matches(gold_names: list[str], candidates: list[str]) -> bool:
+    golds = [g for g in gold_names if g.strip() and _norm(g) not in PRONOUNS]
+    cands = [c for c in candidates if c and c.strip() and _norm(c) not in PRONOUNS]
+    for g in golds:
+        for c in cands:
+            if _norm(g) == _norm(c):
+                return True
+            gw, cw = g.split(), c.split()
+            if gw and cw and gw[-1][:1].isupper() and _norm(gw[-1]) == _norm(cw[-1]):
+                return True
+    return False
+
+
+def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
+    inter = min(a1, b1) - max(a0, b0)
+    return inter > 0 and inter >= 0.5 * min(a1 - a0, b1 - b0)
+
+
+def score_quotes(gold: list[GoldQuote], predicted: dict[str, list[tuple[int, int, list[str]]]]) -> dict:
+    """``predicted``: doc -> [(start, end, speaker names)]; an empty name list names no speaker."""
+    by_doc: dict[str, list[GoldQuote]] = {}
+    for g in gold:
+        by_doc.setdefault(g.doc, []).append(g)
+    tp = found = 0
+    n_pred_speaker = n_pred = 0
+    per_kind = {k: [0, 0] for k in ("direct", "indirect")}  # attributed, total
+    for doc, golds in by_doc.items():
+        preds = predicted.get(doc, [])
+        n_pred += len(preds)
+        n_pred_speaker += sum(1 for p in preds if p[2])
+        used_attr: set[int] = set()
+        used_find: set[int] = set()
+        for g in golds:
+            per_kind.setdefault(g.kind, [0, 0])[1] += 1
+            hit = next((i for i, p in enumerate(preds) if i not in used_attr and p[2]
+                        and _overlaps(g.start, g.end, p[0], p[1]) and speaker_matches(g.speakers, p[2])), None)
+            if hit is not None:
+                used_attr.add(hit)
+                tp += 1
+                per_kind[g.kind][0] += 1
+            f = next((i for i, p in enumerate(preds) if i not in used_find and _overlaps(g.start, g.end, p[0], p[1])), None)
+            if f is not None:
+                used_find.add(f)
+                found += 1
+    p = tp / n_pred_speaker if n_pred_speaker else 0.0
+    r = tp / len(gold) if gold else 0.0
+    fp = found / n_pred if n_pred else 0.0
+    fr = found / len(gold) if gold else 0.0
+    return {
+        "gold": len(gold), "docs": len(by_doc), "predicted": n_pred, "predicted_with_speaker": n_pred_speaker,
+        "attribution": (p, r, 2 * p * r / (p + r) if p + r else 0.0),
+        "detection": (fp, fr, 2 * fp * fr / (fp + fr) if fp + fr else 0.0),
+        "recall_by_kind": {k: (a / t if t else 0.0, t) for k, (a, t) in per_kind.items()},
+    }
+
+
+def semeval2025_texts(data_dir: Path, docs) -> dict[str, str]:
+    base = Path(data_dir) / "semeval2025-task10" / "train" / "EN" / "raw-documents"
+    out = {}
+    for d in sorted(set(docs)):
+        path = base / f"{d}.txt"
+        if not path.is_file():
+            raise SlantError(f"{path}: document of the quote gold set not found")
+        out[d] = path.read_bytes().decode("utf-8")
+    return out
+
+
+def slant_quotes(texts: dict[str, str]) -> dict[str, list[tuple[int, int, list[str]]]]:
+    """slant's quotes of each text, as the scorer takes them."""
+    from .analysers.actors import Actors
+    from .analysers.entities import Entities
+    from .analysers.quotes import Quotes
+    from .analysers.segment import Segmenter
+    from .article import Article
+    from .pipeline import Pipeline
+
+    nlp = Pipeline([Segmenter(), Entities(), Actors(), Quotes()])
+    docs = list(texts)
+    out = {}
+    for d, art in zip(docs, nlp.pipe(Article(text=texts[d]) for d in docs), strict=True):
+        rows = []
+        for q in art.quotes:
+            if q.speaker >= 0:
+                a = art.actors[q.speaker]
+                names = [a.name, *a.aliases]
+            elif q.speaker_span is not None:
+                names = [art.span_text(q.speaker_span)]
+            else:
+                names = []
+            rows.append((q.start, q.end, names))
+        out[d] = rows
+    return out
+
+
+def quotes_report(scores: dict, name: str = "slant") -> str:
+    a, d = scores["attribution"], scores["detection"]
+    kinds = ", ".join(f"{k} {r:.3f} of {n}" for k, (r, n) in scores["recall_by_kind"].items())
+    return "\n".join([
+        f"Quote attribution, hand-made gold set: {scores['gold']} quotes in {scores['docs']} documents "
+        f"({name}: {scores['predicted']} quotes, {scores['predicted_with_speaker']} with a speaker)",
+        f"{'measure':<34}{'P':>7}{'R':>7}{'F1':>7}",
+        f"{'speaker attribution':<34}{a[0]:7.3f}{a[1]:7.3f}{a[2]:7.3f}",
+        f"{'quote detection (any speaker)':<34}{d[0]:7.3f}{d[1]:7.3f}{d[2]:7.3f}",
+        f"attribution recall by kind: {kinds}",
+    ])
+
+
+def evaluate_quotes(data_dir: Path, gold: str | Path | None = None, **options) -> str:
+    g = load_quote_gold(gold)
+    texts = semeval2025_texts(data_dir, [q.doc for q in g])
+    return quotes_report(score_quotes(g, slant_quotes(texts)))
+
+
+# --- entity roles ---------------------------------------------------------------------------
+
+
+def roles_scores(data_dir: Path, model_dir: str | Path | None = None, split: str = "validation") -> dict:
+    from .analysers import parse
+    from .analysers.roles import MODEL_DIR, RoleModel, features_for_spans
+    from .train.roles import read_gold, score
+
+    folder = Path(model_dir) if model_dir else MODEL_DIR
+    split_file = folder / "split.json"
+    if not split_file.is_file():
+        raise SlantError(f"no split.json in {folder}: run `slant train roles` first")
+    docs = set(json.loads(split_file.read_text("utf-8"))[split])
+    texts, gold = read_gold(Path(data_dir))
+    gold = [g for g in gold if g.doc in docs]
+    model = RoleModel(folder).load()
+    nlp = parse.load_nlp()
+    by_doc: dict[str, list[int]] = {}
+    for i, g in enumerate(gold):
+        by_doc.setdefault(g.doc, []).append(i)
+    preds: list = [None] * len(gold)
+    names = list(by_doc)
+    for d, doc in zip(names, nlp.pipe(texts[n] for n in names), strict=True):
+        idx = by_doc[d]
+        for i, f in zip(idx, features_for_spans(doc, [(gold[i].start, gold[i].end) for i in idx]), strict=True):
+            preds[i] = model.decide(*model.probabilities(f))
+    out = score(gold, preds)
+    out["docs"] = len(by_doc)
+    out["split"] = split
+    out["always_antagonist"] = sum(g.main == "Antagonist" for g in gold) / len(gold) if gold else 0.0
+    return out
+
+
+def roles_report(s: dict) -> str:
+    return "\n".join([
+        f"Entity roles (SemEval-2025 Task 10 subtask 1), English, {s['split']} split: {s['n']} mentions in "
+        f"{s['docs']} documents",
+        f"{'measure':<36}{'score':>7}",
+        f"{'fine-role exact match ratio (EMR)':<36}{s['emr']:7.3f}",
+        f"{'fine-role micro P / R / F1':<36}{s['micro_p']:7.3f}{s['micro_r']:7.3f}{s['micro_f1']:7.3f}",
+        f"{'main-role accuracy':<36}{s['main_accuracy']:7.3f}   (always Antagonist: {s['always_antagonist']:.3f})",
+    ])
+
+
+def evaluate_roles(data_dir: Path, model: str | Path | None = None, split: str = "validation", **options) -> str:
+    return roles_report(roles_scores(Path(data_dir), model, split))

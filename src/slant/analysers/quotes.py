@@ -1,0 +1,542 @@
+"""Quotes: who said what, read off the parse the way a reader attributes reported speech.
+
+Five forms are recognised, in this order (a later form never takes text an earlier one claimed):
+
+1. **Direct quotes** in any quotation marks (“…”, "…", «…», „…“, ‘…’). The speaker is the subject
+   of a speech verb ("said", "noted", "warned", ...) in the sentence around the quote but outside
+   it, or the object of "according to". A quote without a cue of its own continues the quote just
+   before it in the same paragraph, or the paragraph before ("“…,” he said. “…”"). Short quoted
+   phrases (fewer than four words) without a cue are scare quotes and left out.
+2. **Dash attributions**, as Russian- and Ukrainian-style copy writes them: a paragraph that opens
+   with a dash and a speech verb ("– noted opposition leader Svetlana Tikhanovskaya before the
+   meeting") attributes the paragraph before it. The speaker is the person named in the cue
+   verb's subject or object phrase, else the first name there.
+3. **Colon quotes**: "X said: ..." without quotation marks; the quote runs to the end of the
+   sentence, or is the next paragraph when the colon ends one.
+4. **Indirect speech**: the clause a speech verb governs ("X said (that) ...", "..., X said"),
+   the speaker being the verb's subject (inherited through "adding that ..." from the verb it
+   hangs on).
+5. **"According to X"**: the rest of the sentence, attributed to X.
+
+The speaker is linked to an actor through the mention that covers it (a pronoun the actors layer
+resolved counts), and the quote records the cue verb's span and lemma.
+
+Notes: the cue-verb approach follows Pareti (2012, "A database of attribution relations") and
+Newell, Margolin & Ruths (2018, "An attribution relations corpus for political news"); like
+textacy's direct-quotation extractor, cue verbs are only looked for outside the quoted content.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ..article import Article, Quote, Span
+from . import parse
+from .actors import PERSON_NOUNS
+from .base import Analyser
+
+# Speech verbs (lemmas) that introduce or attribute reported speech.
+CUE_VERBS = frozenset(
+    """
+    say tell add note state claim emphasize emphasise stress warn insist explain argue write declare
+    announce deny admit acknowledge suggest report reply respond comment assert confirm ask urge
+    remark recall conclude complain allege maintain predict promise vow tweet post observe reiterate
+    underline underscore highlight mention testify concede boast brag quip lament joke inform proclaim
+    reveal shout recount estimate contend counter retort caution point believe think fume rant scoff
+    snap sneer exclaim announce continue read quote cite answer
+    """.split()
+)
+# Verbs whose clause is reported speech even without quotation marks. "believe" and "think" report
+# opinions only in the first person, and "read", "continue", "ask" govern other things too, so they
+# only cue quotes in quotation marks.
+INDIRECT_CUES = CUE_VERBS - {"believe", "think", "ask", "post", "tweet", "read", "continue", "quote", "cite", "answer"}
+# Nouns that stand for a person in a speaker phrase ("the member of ... Svetlana Alexievich").
+PERSON_HEADS = PERSON_NOUNS | frozenset(
+    "member laureate official adviser advisor ceo editor host analyst expert researcher professor".split()
+)
+MIN_WORDS = 4  # a quoted phrase shorter than this is a scare quote or a name, not a quote
+_PAIRS = {"\u201c": "\u201d\u201c", "\u201e": "\u201c\u201d", "\u00ab": "\u00bb", '"': '"', "\u2018": "\u2019"}
+_OPENERS = re.compile("[\u201c\u201e\u00ab\"\u2018]")
+_DASH_START = re.compile(r"\s*[\u2013\u2014\u2012-]+\s*")
+# An embedded post: "... text — Name (@handle) Date".
+_POST_BYLINE = re.compile(r"[\u2014\u2013]\s*([^\n\u2014\u2013(]{2,80}?)\s*\(@\w+\)")
+_RELATIVE = frozenset({"who", "which", "that"})
+PRONOUNS = {"he": "PERSON", "she": "PERSON", "it": "OTHER", "they": "ANY"}
+
+
+@dataclass
+class _Found:
+    start: int
+    end: int
+    kind: str
+    speaker_tok: object = None  # the token standing for the speaker, if any
+    speaker_phrase: tuple[int, int] | None = None  # token range to look for a name in
+    cue: object = None
+    speaker_chars: tuple[int, int] | None = None  # a speaker given as characters (posts)
+    prefer_person: bool = False  # a person named anywhere in the speaker phrase speaks (dashes)
+
+
+def quote_marks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(content start, content end) of the quotations in ``text[start:end]`` (one paragraph).
+
+    An opening mark pairs with the next closing mark of its kind; a single curly quote only pairs
+    when the closing ’ is not an apostrophe (followed by a letter). An unclosed quotation runs to
+    the end of the paragraph, as news copy writes a quote that goes on in the next one."""
+    out = []
+    pos = start
+    while True:
+        m = _OPENERS.search(text, pos, end)
+        if m is None:
+            break
+        opener = m.group(0)
+        closers = _PAIRS[opener]
+        i = m.end()
+        close = -1
+        while i < end:
+            if text[i] in closers and not (opener == "\u2018" and i + 1 < len(text) and text[i + 1].isalpha()):
+                if not (opener == "\u201c" and text[i] == "\u201c"):
+                    close = i
+                    break
+            i += 1
+        if opener == "\u2018" and (close < 0 or " " not in text[m.end() : close]):
+            pos = m.end()  # an apostrophe or a quoted word
+            continue
+        if opener == "\u2018" and m.start() > 0 and text[m.start() - 1].isalpha():
+            pos = m.end()
+            continue
+        content_end = close if close >= 0 else end
+        s, e = m.end(), content_end
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and (text[e - 1].isspace() or text[e - 1] == ","):
+            e -= 1
+        if e > s:
+            out.append((s, e))
+        pos = content_end + 1 if close >= 0 else end
+    return out
+
+
+def _quotable(content: str) -> bool:
+    """Long enough to be speech: MIN_WORDS words, or a short full sentence ("Nobody asked us.")."""
+    words = content.split()
+    if len(words) >= MIN_WORDS:
+        return True
+    core = content.strip().rstrip("\"\u201d\u2019")
+    return len(words) >= 2 and core[:1].isupper() and core[-1:] in (".", "!", "?")
+
+
+def is_title(text: str) -> bool:
+    """A quoted title of a work or a headline ("On The Jews And Their Lies"): nearly every word
+    capitalised."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'\u2019-]*", text)]
+    if len(words) < 3:
+        return False
+    caps = sum(1 for w in words if w[0].isupper())
+    return caps >= 0.8 * len(words)
+
+
+def is_headline(text: str, start: int, end: int) -> bool:
+    """A headline-like paragraph: one line without sentence-final punctuation."""
+    para = text[start:end].strip()
+    return bool(para) and "\n" not in para and para[-1] not in ".!?\"\u201d\u2019\u00bb:)" and len(para.split()) <= 30
+
+
+def _is_cue(tok, cues=CUE_VERBS) -> bool:
+    return tok.lemma_.lower() in cues and tok.pos_ in ("VERB", "AUX")
+
+
+def _nested_in_cue(tok) -> bool:
+    """Whether the cue ``tok`` sits in the reported clause of another cue ("X said the period
+    *acknowledged* that ..."): the outer cue is the attribution."""
+    cur = tok
+    for _ in range(6):
+        if cur.head is cur:
+            return False
+        if cur.dep_ in ("ccomp", "xcomp") and _is_cue(cur.head, INDIRECT_CUES) and cur.head.i < tok.i:
+            return True
+        cur = cur.head
+    return False
+
+
+def _subject(verb):
+    """The subject of ``verb``, climbing through "adding that ..." and conjoined verbs; a relative
+    pronoun stands for the noun its clause modifies ("the campaign, which says ...")."""
+    seen = 0
+    while verb is not None and seen < 4:
+        for c in verb.children:
+            if c.dep_ in ("nsubj", "nsubjpass"):
+                if c.lower_ in _RELATIVE and verb.dep_ == "relcl":
+                    return verb.head
+                return c
+        if verb.dep_ in ("advcl", "conj", "xcomp", "ccomp", "parataxis") and verb.head is not verb:
+            verb = verb.head
+            seen += 1
+        else:
+            return None
+    return None
+
+
+def _np_range(tok) -> tuple[int, int]:
+    """Token range of the noun phrase ``tok`` heads: its left modifiers and its prepositional
+    complements ("a spokesperson for Thunberg"), not appositions or clauses."""
+    left = tok.i
+    for c in tok.lefts:
+        if c.dep_ not in ("punct", "cc") and not c.is_space:
+            left = min(left, c.left_edge.i)
+    right = tok.i
+    for c in tok.rights:
+        if c.dep_ in ("compound", "prep", "flat", "nummod") and c.i == right + 1:
+            right = c.right_edge.i
+    while left < tok.i and (tok.doc[left].is_punct or tok.doc[left].is_space):
+        left += 1
+    return left, right + 1
+
+
+def _linked_person(tok, person_tokens: dict[int, object]):
+    """A PERSON mention tied to a person-noun head by apposition, compound or "of"
+    ("the member of the opposition council of Belarus Nobel Laureate Svetlana Alexievich")."""
+    stack = [tok]
+    seen = 0
+    while stack and seen < 40:
+        t = stack.pop()
+        seen += 1
+        if t.i in person_tokens and t is not tok:
+            return person_tokens[t.i]
+        for c in t.children:
+            if c.dep_ in ("appos", "compound") or (c.dep_ == "prep" and c.lower_ == "of") or (
+                c.dep_ == "pobj" and t.lower_ == "of"):
+                stack.append(c)
+    return None
+
+
+class QuoteFinder:
+    def __call__(self, art: Article, doc) -> list[Quote]:
+        if not art.text.strip():
+            return []
+        text = art.text
+        claimed: list[tuple[int, int]] = []
+        found: list[_Found] = []
+        paragraphs = art.paragraphs or [Span(start=0, end=len(text))]
+        headlines = [is_headline(text, p.start, p.end) for p in paragraphs]
+
+        def free(s: int, e: int) -> bool:
+            return not any(s < b and a < e for a, b in claimed)
+
+        def para_of(offset: int) -> int:
+            for i, p in enumerate(paragraphs):
+                if p.start <= offset < p.end:
+                    return i
+            return -1
+
+        # 1. direct quotes
+        for pi, para in enumerate(paragraphs):
+            if headlines[pi]:
+                continue
+            spans = quote_marks(text, para.start, para.end)
+            for s, e in spans:
+                content = text[s:e]
+                if not _quotable(content) or is_title(content):
+                    continue
+                f = self._direct(doc, text, s, e, spans)
+                found.append(f)
+                claimed.append((s, e))
+        # 2. embedded posts ("— Name (@handle) date") and dash attributions: the text before
+        for pi, para in enumerate(paragraphs):
+            m = _POST_BYLINE.search(text, para.start, para.end)
+            if m is not None:
+                before = text[para.start : m.start()].strip()
+                if len(before.split()) >= 2:
+                    qs, qe = para.start, para.start + len(text[para.start : m.start()].rstrip())
+                elif pi > 0:
+                    qs, qe = paragraphs[pi - 1].start, paragraphs[pi - 1].end
+                else:
+                    continue
+                if free(qs, qe):
+                    found.append(_Found(qs, qe, "direct", speaker_chars=(m.start(1), m.start(1) + len(m.group(1).rstrip()))))
+                    claimed.append((qs, qe))
+                continue
+            if pi == 0:
+                continue
+            m = _DASH_START.match(text, para.start, para.end)
+            if m is None or m.start() != para.start:
+                continue
+            span = doc.char_span(m.end(), para.end, alignment_mode="expand")
+            if span is None or not len(span):
+                continue
+            cue = next((t for t in span[:4] if _is_cue(t)), None)
+            if cue is None:
+                continue
+            prev = paragraphs[pi - 1]
+            if not free(prev.start, prev.end):
+                continue
+            phrase = self._dash_speaker(cue)
+            found.append(_Found(prev.start, prev.end, "direct", speaker_tok=phrase[0] if phrase else None,
+                                speaker_phrase=phrase[1] if phrase else None, cue=cue, prefer_person=True))
+            claimed.append((prev.start, prev.end))
+        # 3-5. colon quotes, indirect speech, "according to"
+        for sent in doc.sents:
+            if not sent.text.strip():
+                continue
+            pi = para_of(sent.start_char)
+            if pi >= 0 and headlines[pi]:
+                continue
+            for tok in sent:
+                if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+                    self._according(doc, sent, tok, found, claimed, free)
+                elif _is_cue(tok, INDIRECT_CUES) and not _nested_in_cue(tok):
+                    self._reported(doc, art, sent, tok, found, claimed, free, paragraphs)
+        found.sort(key=lambda f: (f.start, f.end))
+        quotes = [self._quote(art, doc, f) for f in found]
+        self._carry_speakers(art, quotes, para_of)
+        return quotes
+
+    def _direct(self, doc, text: str, s: int, e: int, spans) -> _Found:
+        f = _Found(s, e, "direct")
+        content = doc.char_span(s, e, alignment_mode="expand")
+        if content is None or not len(content):
+            return f
+        inside = set()
+        for a, b in spans:
+            cs = doc.char_span(a, b, alignment_mode="expand")
+            if cs is not None:
+                inside.update(range(cs.start, cs.end))
+        # The sentences the quote touches, plus the one that follows when the quote ends one:
+        # "“...”, he said." is often split after the closing mark; never beyond the paragraph.
+        first, last = content[0].sent, content[-1].sent
+        lo, hi = first.start, last.end
+        if hi < len(doc):
+            nxt = doc[hi].sent
+            if nxt.end - nxt.start <= 8:
+                hi = nxt.end
+        para_start = text.rfind("\n\n", 0, s)
+        para_end = text.find("\n\n", e)
+        para_end = len(text) if para_end < 0 else para_end
+        cands = [t for t in doc[lo:hi] if t.i not in inside and _is_cue(t) and para_start < t.idx < para_end]
+        # The cue the quote's own clause hangs on comes first ("X said Y “...,” the outlet
+        # reported": X); then the nearest cue.
+        ancestors = []
+        cur = content.root
+        for _ in range(8):
+            if cur.head is cur:
+                break
+            cur = cur.head
+            ancestors.append(cur.i)
+        rank = {i: k for k, i in enumerate(ancestors)}
+        cands.sort(key=lambda t: (rank.get(t.i, 99), min(abs(t.i - content.start), abs(t.i - content.end))))
+        for cue in cands:
+            subj = _subject(cue)
+            if subj is not None and subj.i not in inside:
+                f.cue, f.speaker_tok, f.speaker_phrase = cue, subj, _np_range(subj)
+                return f
+        for t in doc[lo:hi]:
+            if t.lower_ == "according" and t.i + 1 < hi and doc[t.i + 1].lower_ == "to" and t.i not in inside:
+                pobj = next((c for c in doc[t.i + 1].children if c.dep_ == "pobj"), None)
+                if pobj is not None:
+                    f.cue, f.speaker_tok, f.speaker_phrase = t, pobj, _np_range(pobj)
+                    return f
+        return f
+
+    @staticmethod
+    def _dash_speaker(cue):
+        """(token, phrase range) of the speaker named after a dash cue."""
+        for c in cue.children:
+            if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr") and c.i > cue.i:
+                return c, (c.left_edge.i, c.right_edge.i + 1)
+        for c in cue.rights:
+            if c.pos_ in ("PROPN", "NOUN"):
+                return c, (c.left_edge.i, c.right_edge.i + 1)
+        return None
+
+    def _according(self, doc, sent, tok, found, claimed, free) -> None:
+        to = doc[tok.i + 1]
+        pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
+        if pobj is None:
+            return
+        left, right = tok.i, max(_np_range(pobj)[1], pobj.right_edge.i + 1)
+        # The reported content: the sentence without the "according to X" phrase and its commas.
+        if left - sent.start > sent.end - right:
+            a, b = sent.start, left
+        else:
+            a, b = right, sent.end
+        s, e = _trim(doc, a, b)
+        if s is None or len(doc.text[s:e].split()) < 3 or not free(s, e):
+            return
+        found.append(_Found(s, e, "indirect", speaker_tok=pobj, speaker_phrase=_np_range(pobj), cue=tok))
+        claimed.append((s, e))
+
+    def _reported(self, doc, art, sent, cue, found, claimed, free, paragraphs) -> None:
+        subj = _subject(cue)
+        if subj is None or subj.lower_ in ("i", "we", "you", "this", "that", "which", "who"):
+            return
+        colon = None
+        for t in doc[cue.i + 1 : min(sent.end, cue.i + 8)]:
+            if t.text == ":":
+                colon = t
+                break
+            if t.is_punct and t.text not in (",",):
+                break
+        if colon is not None:
+            after = colon.i + 1
+            if after >= sent.end or doc[after].is_space:  # the colon ends the paragraph
+                para = next((p for p in paragraphs if p.start > colon.idx), None)
+                if para is None:
+                    return
+                s, e = para.start, para.end
+            else:
+                s, e = _trim(doc, after, sent.end)
+                if s is None:
+                    return
+            if free(s, e):
+                found.append(_Found(s, e, "direct", speaker_tok=subj, speaker_phrase=_np_range(subj), cue=cue))
+                claimed.append((s, e))
+            return
+        comp = next((c for c in cue.children if c.dep_ == "ccomp"), None)
+        if comp is not None:
+            a, b = comp.left_edge.i, comp.right_edge.i + 1
+        elif cue.dep_ in ("ccomp", "parataxis") and cue.head.i < subj.i < cue.i and cue.head.i >= sent.start:
+            # "..., the agency said.": the clause the attribution follows.
+            a, b = sent.start, subj.left_edge.i
+        else:
+            return
+        while a < b and (doc[a].dep_ == "mark" and doc[a].lower_ == "that" or doc[a].is_punct or doc[a].is_space):
+            a += 1
+        s, e = _trim(doc, a, b)
+        if s is None or len(art.text[s:e].split()) < 3:
+            return
+        # A clause that holds a quotation already found is that quote's attribution, not a second one.
+        if not free(s, e):
+            return
+        found.append(_Found(s, e, "indirect", speaker_tok=subj, speaker_phrase=_np_range(subj), cue=cue))
+        claimed.append((s, e))
+
+    def _quote(self, art: Article, doc, f: _Found) -> Quote:
+        speaker = -1
+        speaker_span = None
+        if f.speaker_chars is not None:
+            a, b = f.speaker_chars
+            pick = next((m for m in art.entities if m.actor >= 0 and a <= m.start and m.end <= b), None)
+            if pick is not None:
+                speaker, speaker_span = pick.actor, Span(start=pick.start, end=pick.end)
+            else:
+                speaker_span = Span(start=a, end=b)
+        elif f.speaker_tok is not None:
+            speaker, speaker_span = self._speaker(art, doc, f.speaker_tok, f.speaker_phrase, f.prefer_person)
+        cue = cue_text = None
+        if f.cue is not None:
+            cue = Span(start=f.cue.idx, end=f.cue.idx + len(f.cue))
+            cue_text = "according to" if f.cue.lower_ == "according" else f.cue.lemma_.lower()
+        return Quote(start=f.start, end=f.end, kind=f.kind, speaker=speaker, speaker_span=speaker_span,
+                     cue=cue, cue_text=cue_text)
+
+    @staticmethod
+    def _speaker(art: Article, doc, tok, phrase, prefer_person: bool = False) -> tuple[int, Span | None]:
+        """The actor (or -1) and span of the speaker whose head token is ``tok``.
+
+        The mention covering the head wins (a name, a description, a resolved pronoun). A person
+        noun ("the member of ...") takes the person tied to it. Otherwise a common-noun head
+        ("the U.S. attorney's office", "U.N. agencies") is its own phrase: a name inside it
+        modifies it and does not speak."""
+        by_token: dict[int, object] = {}
+        persons: dict[int, object] = {}
+        lo, hi = phrase or (tok.i, tok.i + 1)
+        a, b = doc[lo].idx, doc[hi - 1].idx + len(doc[hi - 1])
+        for m in art.entities:
+            if m.actor < 0 or m.end <= a - 200 or m.start >= b + 200:
+                continue
+            span = doc.char_span(m.start, m.end, alignment_mode="expand")
+            if span is None:
+                continue
+            for t in span:
+                by_token[t.i] = m
+                if m.type == "PERSON":
+                    persons[t.i] = m
+        own = by_token.get(tok.i)
+        if own is not None:
+            return own.actor, Span(start=own.start, end=own.end)
+        if prefer_person:
+            people = [persons[t] for t in range(lo, hi) if t in persons]
+            if people:
+                return people[0].actor, Span(start=people[0].start, end=people[0].end)
+        if tok.pos_ == "PROPN" or tok.lemma_.lower() in PERSON_HEADS:
+            linked = _linked_person(tok, persons)
+            if linked is not None:
+                return linked.actor, Span(start=linked.start, end=linked.end)
+        if tok.pos_ == "PROPN":
+            inside = [by_token[t] for t in range(lo, hi) if t in by_token]
+            if inside:
+                m = inside[0]
+                return m.actor, Span(start=m.start, end=m.end)
+        s, e = _trim(doc, lo, hi)
+        return -1, (Span(start=s, end=e) if s is not None else None)
+
+    @staticmethod
+    def _carry_speakers(art: Article, quotes: list[Quote], para_of) -> None:
+        """Speaker continuity, as readers attribute: a quote without a cue continues the quote
+        before it (same or previous paragraph); an unresolved "he"/"she"/"it" speaking is the last
+        speaker of that kind, or the nearest such actor named before in the paragraph or the one
+        before."""
+        last: Quote | None = None
+        for q in quotes:
+            pronoun = art.span_text(q.speaker_span).lower() if q.speaker_span is not None and q.speaker < 0 else ""
+            want = PRONOUNS.get(pronoun)
+            near = last is not None and para_of(q.start) - para_of(last.start) <= 1
+            if q.speaker < 0 and q.speaker_span is None and q.cue is None and near and last.speaker_span is not None:
+                q.speaker, q.speaker_span = last.speaker, last.speaker_span
+            elif want is not None:
+                pick = None
+                if last is not None and last.speaker >= 0 and para_of(q.start) - para_of(last.start) <= 2 and \
+                        _kind_ok(art.actors[last.speaker].type, want):
+                    pick = last.speaker
+                else:
+                    p = para_of(q.speaker_span.start)
+                    lo = art.paragraphs[max(p - 1, 0)].start if p >= 0 and art.paragraphs else 0
+                    before = [m for m in art.entities if m.actor >= 0 and lo <= m.start < q.speaker_span.start
+                              and m.kind != "pronoun" and _kind_ok(art.actors[m.actor].type, want)]
+                    if before:
+                        pick = before[-1].actor
+                if pick is not None:
+                    q.speaker = pick
+            if q.speaker >= 0 or (q.speaker_span is not None and not want):
+                last = q
+
+
+def _kind_ok(actor_type: str, want: str) -> bool:
+    if want == "ANY":
+        return True
+    return (actor_type == "PERSON") == (want == "PERSON")
+
+
+def _trim(doc, a: int, b: int) -> tuple[int | None, int | None]:
+    while a < b and (doc[a].is_punct or doc[a].is_space) and doc[a].text not in "\u201c\u201e\u00ab\"":
+        a += 1
+    while b > a and (doc[b - 1].is_space or doc[b - 1].text in (",", ";", ":", "\u2013", "\u2014", "-")):
+        b -= 1
+    if b <= a:
+        return None, None
+    return doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
+
+
+class Quotes(Analyser):
+    """Direct and indirect quotes with speaker, cue verb, and the actor who speaks."""
+
+    name = "quotes"
+    needs = ("paragraphs", "actors")
+    adds = ("quotes",)
+    version = "1"
+
+    def __init__(self, model: str = parse.MODEL, **options) -> None:
+        super().__init__(model=model, **options)
+        self.model = model
+        self._finder = QuoteFinder()
+
+    def load(self) -> None:
+        parse.load_nlp(self.model)
+
+    def pipe(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[Article]:
+        arts = list(articles)
+        for art, doc in zip(arts, parse.docs(arts, self.model, batch_size), strict=True):
+            art.quotes = self._finder(art, doc)
+            art.record("quotes", self.name, self.version, model=self.model)
+            yield art

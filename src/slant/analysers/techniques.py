@@ -1,0 +1,239 @@
+"""Persuasion techniques: character spans and per-paragraph technique sets, from one encoder pass.
+
+The model (``slant/models/techniques``, see its MODEL_CARD.md) is MiniLM-L6 fine-tuned on the
+English SemEval-2023 Task 3 articles with two heads over the same token states: a token head that
+gives, for every token, an independent probability for each of the 23 techniques (spans of
+different techniques overlap, so this is multi-label, not BIO tagging), and a paragraph head that
+reads the mean and max of a paragraph's token states. The encoder runs once per window
+(``slant.encoder``); its output stays on the article as ``art._encoded`` for later heads.
+
+Spans are read off the token probabilities: for each technique, maximal runs of tokens at or above
+that technique's threshold (runs separated by a single weaker token are joined), cut at line
+breaks, widened to whole words. A paragraph's set is the techniques whose paragraph-head probability reaches the paragraph
+threshold; with ``paragraph_source = "head+spans"`` in the model's thresholds the strongest token
+of the technique inside the paragraph counts too. Thresholds are per technique, tuned on the
+validation articles and stored beside the weights (``thresholds.json``).
+
+Only onnxruntime and numpy are used here; training is in ``slant.train.techniques``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import taxonomy
+from ..article import Article, ParagraphTechniques, TechniqueSpan
+from ..encoder import Encoded, OnnxEncoder, pool_spans
+from ..errors import SlantError
+from .base import Analyser
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "techniques"
+
+
+@dataclass
+class Thresholds:
+    span: dict[str, float]
+    paragraph: dict[str, float]
+    paragraph_source: str = "head"  # "head" or "head+spans"
+    gap: int = 1  # weaker tokens allowed inside a span
+
+    @classmethod
+    def load(cls, path: Path, names: Sequence[str]) -> Thresholds:
+        if not path.is_file():
+            return cls(span={n: 0.5 for n in names}, paragraph={n: 0.5 for n in names})
+        raw = json.loads(path.read_text("utf-8"))
+        return cls(
+            span={n: float(raw["span"].get(n, raw.get("span_default", 0.5))) for n in names},
+            paragraph={n: float(raw["paragraph"].get(n, raw.get("paragraph_default", 0.5))) for n in names},
+            paragraph_source=raw.get("paragraph_source", "head"),
+            gap=int(raw.get("gap", 1)),
+        )
+
+    def to_json(self) -> dict:
+        return {"span": self.span, "paragraph": self.paragraph, "paragraph_source": self.paragraph_source,
+                "gap": self.gap}
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def token_runs(mask: np.ndarray, gap: int = 1) -> list[tuple[int, int]]:
+    """Maximal [first, last] index runs of True in ``mask``, joining runs split by <= ``gap`` Falses."""
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return []
+    runs = []
+    first = prev = int(idx[0])
+    for i in idx[1:]:
+        i = int(i)
+        if i - prev - 1 > gap:
+            runs.append((first, prev))
+            first = i
+        prev = i
+    runs.append((first, prev))
+    return runs
+
+
+def widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Extend [start, end) so that it neither begins nor ends inside a word (a subword token run
+    that starts mid-word is moved back to the word's first character)."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    return start, end
+
+
+def decode_spans(
+    text: str, offsets: np.ndarray, probs: np.ndarray, names: Sequence[str], thresholds: dict[str, float],
+    gap: int = 1,
+) -> list[tuple[int, int, str, float]]:
+    """(start, end, technique, confidence) spans from token probabilities (n_tokens x n_techniques);
+    the confidence is the mean probability of the span's tokens."""
+    # Line breaks between two tokens end a span: the organisers' spans almost never cross one
+    # (16 of 5,948 in the English SemEval-2023 training set) and paragraphs are lines there.
+    newlines = np.array([i for i, ch in enumerate(text) if ch == "\n"], dtype=np.int64)
+    breaks = np.zeros(len(offsets), dtype=bool)
+    if len(offsets) > 1 and len(newlines):
+        # a newline lies between token i-1 and token i when more newlines precede i's start
+        breaks[1:] = np.searchsorted(newlines, offsets[1:, 0]) > np.searchsorted(newlines, offsets[:-1, 1])
+    out = []
+    for j, name in enumerate(names):
+        col = probs[:, j]
+        for a0, b0 in token_runs(col >= thresholds[name], gap):
+            cuts = [a0] + [i for i in range(a0 + 1, b0 + 1) if breaks[i]] + [b0 + 1]
+            for a, b in zip(cuts, cuts[1:]):
+                b -= 1
+                while b > a and col[b] < thresholds[name]:  # a piece does not end on a gap token
+                    b -= 1
+                while a < b and col[a] < thresholds[name]:
+                    a += 1
+                if col[a] < thresholds[name]:
+                    continue
+                s, e = widen_to_words(text, int(offsets[a, 0]), int(offsets[b, 1]))
+                out.append((s, e, name, float(col[a : b + 1].mean())))
+    out.sort(key=lambda x: (x[0], x[1], x[2]))
+    return out
+
+
+class TechniqueModel:
+    """The exported technique model: encoder graph with token head, paragraph head, thresholds."""
+
+    def __init__(self, folder: str | Path = MODEL_DIR, model_file: str | None = None, threads: int | None = None):
+        self.folder = Path(folder)
+        self.encoder = OnnxEncoder(self.folder, threads=threads, model_file=model_file)
+        self.names: list[str] = list(self.encoder.config.get("labels") or taxonomy.names())
+        unknown = [n for n in self.names if n not in taxonomy.load()]
+        if unknown:
+            raise SlantError(f"model in {self.folder} uses techniques unknown to the taxonomy: {unknown}")
+        head = np.load(self.folder / "paragraph_head.npz")
+        self.para_w = head["weight"].astype(np.float32)
+        self.para_b = head["bias"].astype(np.float32)
+        self.thresholds = Thresholds.load(self.folder / "thresholds.json", self.names)
+        self.version = str(self.encoder.config.get("version", "0"))
+
+    def load(self) -> None:
+        self.encoder.load()
+
+    # --- raw scores ----------------------------------------------------------------------------
+    def token_probs(self, enc: Encoded) -> np.ndarray:
+        logits = enc.outputs.get("techniques")
+        if logits is None or not len(enc):
+            return np.zeros((len(enc), len(self.names)), dtype=np.float32)
+        return _sigmoid(logits)
+
+    def paragraph_probs(self, enc: Encoded, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        if not spans:
+            return np.zeros((0, len(self.names)), dtype=np.float32)
+        if not len(enc):
+            return np.zeros((len(spans), len(self.names)), dtype=np.float32)
+        return _sigmoid(pool_spans(enc, spans) @ self.para_w + self.para_b)
+
+    def span_max(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Highest token probability of each technique inside each character span."""
+        out = np.zeros((len(spans), len(self.names)), dtype=np.float32)
+        for i, (s, e) in enumerate(spans):
+            idx = enc.tokens_in(s, e)
+            if len(idx):
+                out[i] = probs[idx[0] : idx[-1] + 1].max(axis=0)
+        return out
+
+    def paragraph_scores(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]],
+                         source: str | None = None) -> np.ndarray:
+        scores = self.paragraph_probs(enc, spans)
+        if (source or self.thresholds.paragraph_source) == "head+spans" and len(spans):
+            scores = np.maximum(scores, self.span_max(enc, probs, spans))
+        return scores
+
+    # --- decisions -----------------------------------------------------------------------------
+    def annotate(self, art: Article, paragraphs: Sequence[tuple[int, int]] | None = None) -> None:
+        """Fill ``art.techniques`` and ``art.paragraph_techniques`` (needs ``art._encoded``)."""
+        enc: Encoded = art._encoded
+        probs = self.token_probs(enc)
+        th = self.thresholds
+        spans = decode_spans(art.text, enc.offsets, probs, self.names, th.span, th.gap)
+        art.techniques = [
+            TechniqueSpan(start=s, end=e, technique=t, confidence=round(c, 4), paragraph=art.paragraph_of(s))
+            for s, e, t, c in spans
+        ]
+        paras = list(paragraphs) if paragraphs is not None else [(p.start, p.end) for p in art.paragraphs]
+        scores = self.paragraph_scores(enc, probs, paras)
+        art.paragraph_techniques = [
+            ParagraphTechniques(
+                paragraph=i,
+                techniques={n: round(float(row[j]), 4) for j, n in enumerate(self.names)
+                            if row[j] >= th.paragraph[n]},
+            )
+            for i, row in enumerate(scores)
+        ]
+
+    def predict(self, articles: Sequence[Article], batch_windows: int = 1) -> None:
+        self.encoder.encode(articles, batch_windows=batch_windows)
+        for art in articles:
+            self.annotate(art)
+
+
+class Techniques(Analyser):
+    """Persuasion-technique spans and per-paragraph technique sets (SemEval-2023 Task 3 taxonomy)."""
+
+    name = "techniques"
+    needs = ("paragraphs",)
+    adds = ("techniques", "paragraph_techniques")
+    version = "1"
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self.model: TechniqueModel | None = None
+
+    def load(self) -> None:
+        if self.model is None:
+            folder = Path(self.options.get("model", MODEL_DIR))
+            self.model = TechniqueModel(folder, model_file=self.options.get("model_file"),
+                                        threads=self.options.get("threads"))
+            self.model.load()
+
+    def pipe(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[Article]:
+        self.load()
+        batch: list[Article] = []
+        for art in articles:
+            batch.append(art)
+            if len(batch) >= batch_size:
+                yield from self._run(batch)
+                batch = []
+        if batch:
+            yield from self._run(batch)
+
+    def _run(self, batch: list[Article]) -> Iterator[Article]:
+        assert self.model is not None
+        self.model.predict(batch, batch_windows=int(self.options.get("batch_windows", 1)))
+        model_id = f"{self.model.encoder.config.get('name', 'techniques')}@{self.model.version}"
+        for art in batch:
+            art.record("techniques", self.name, self.version, model=model_id)
+            art.record("paragraph_techniques", self.name, self.version, model=model_id)
+            yield art

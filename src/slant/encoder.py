@@ -1,0 +1,237 @@
+"""The shared encoder runtime: one transformer pass per window of text, read by every learned head.
+
+An article is tokenised once (the ``tokenizers`` package, which keeps each token's character
+offsets into ``Article.text``), cut into overlapping windows that fit the encoder, and every window
+goes through the ONNX graph once. The graph returns, per token, the encoder's last hidden states
+and the logits of any token heads exported with it (the persuasion-technique head, say); the
+windows' outputs are merged back into one row per token of the article, each token taken from the
+window where it sits furthest from an edge, so it always has context on both sides.
+
+The result, an :class:`Encoded`, is cached on the article as ``art._encoded`` (never serialised),
+so a later head, sentence- or paragraph-level, pools the same hidden states instead of running the
+encoder again. Only onnxruntime and numpy are needed here; training code lives in ``slant.train``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .article import Article
+from .errors import SlantError
+
+# Window geometry, in tokens (without [CLS]/[SEP]). 254 + 2 special tokens = 256 positions; the
+# windows overlap by 64 tokens so a span cut at one window's edge is seen whole in the next.
+WINDOW = 254
+OVERLAP = 64
+
+
+@dataclass
+class Encoded:
+    """The encoder's view of one article: one row per token (special tokens dropped)."""
+
+    model: str  # id of the encoder that produced it (a cache made by another model is not reused)
+    offsets: np.ndarray  # (n_tokens, 2) int32 character offsets into Article.text, end exclusive
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n_tokens, k) float32
+    windows: list[tuple[int, int]] = field(default_factory=list)  # token ranges fed to the encoder
+
+    @property
+    def hidden(self) -> np.ndarray:
+        return self.outputs["hidden"]
+
+    def __len__(self) -> int:
+        return int(self.offsets.shape[0])
+
+    def tokens_in(self, start: int, end: int) -> np.ndarray:
+        """Indices of the tokens that begin inside the character range [start, end)."""
+        lo = int(np.searchsorted(self.offsets[:, 0], start, side="left"))
+        hi = int(np.searchsorted(self.offsets[:, 0], end, side="left"))
+        return np.arange(lo, hi)
+
+
+def plan_windows(n_tokens: int, size: int = WINDOW, overlap: int = OVERLAP) -> list[tuple[int, int]]:
+    """Token ranges [a, b) of at most ``size`` tokens covering ``n_tokens``, overlapping by at least
+    ``overlap``; the last window ends at the last token (it is moved back rather than left short)."""
+    if size <= overlap:
+        raise ValueError("window size must exceed the overlap")
+    if n_tokens <= size:
+        return [(0, n_tokens)] if n_tokens else []
+    stride = size - overlap
+    starts = list(range(0, n_tokens - size, stride))
+    starts.append(n_tokens - size)
+    return [(a, a + size) for a in starts]
+
+
+def owner_cuts(windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """For each window, the token range whose outputs are taken from it when merging.
+
+    Two neighbouring windows split their overlap at its middle, so every token is read from the
+    window where it is furthest from an edge; the ranges tile [0, n_tokens) without gaps.
+    """
+    cuts = []
+    for i, (a, b) in enumerate(windows):
+        lo = a if i == 0 else (a + windows[i - 1][1]) // 2
+        hi = b if i == len(windows) - 1 else (windows[i + 1][0] + b) // 2
+        cuts.append((lo, hi))
+    return cuts
+
+
+def merge_windows(
+    windows: Sequence[tuple[int, int]], outputs: Sequence[np.ndarray], n_tokens: int
+) -> np.ndarray:
+    """One (n_tokens, k) array from per-window outputs (each (b - a, k)), by :func:`owner_cuts`."""
+    if not windows:
+        width = outputs[0].shape[-1] if outputs else 0
+        return np.zeros((0, width), dtype=np.float32)
+    merged = np.empty((n_tokens, outputs[0].shape[-1]), dtype=outputs[0].dtype)
+    for (a, _), (lo, hi), out in zip(windows, owner_cuts(windows), outputs, strict=True):
+        merged[lo:hi] = out[lo - a : hi - a]
+    return merged
+
+
+def load_tokenizer(path: str | Path):
+    """A ``tokenizers.Tokenizer`` from a tokenizer.json, with truncation and padding off (slant cuts
+    windows itself)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(path))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def tokenize(tokenizer, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(ids, offsets) of each text, without special tokens; tokens with empty offsets dropped."""
+    out = []
+    for enc in tokenizer.encode_batch(list(texts), add_special_tokens=False):
+        ids = np.asarray(enc.ids, dtype=np.int64)
+        offs = np.asarray(enc.offsets, dtype=np.int32).reshape(-1, 2)
+        keep = offs[:, 1] > offs[:, 0]
+        out.append((ids[keep], offs[keep]))
+    return out
+
+
+class OnnxEncoder:
+    """An exported encoder (``model.onnx`` + ``tokenizer.json`` + ``encoder.json`` in one folder).
+
+    ``encoder.json`` names the graph's outputs and the special token ids. The graph takes
+    ``input_ids`` and ``attention_mask`` (int64, batch x length) and returns ``hidden`` (batch x
+    length x d) and any token heads (batch x length x k).
+    """
+
+    def __init__(self, folder: str | Path, threads: int | None = None, model_file: str | None = None):
+        self.folder = Path(folder)
+        cfg_path = self.folder / "encoder.json"
+        if not cfg_path.is_file():
+            raise SlantError(f"no encoder.json in {self.folder}: not an exported slant encoder")
+        self.config = json.loads(cfg_path.read_text("utf-8"))
+        self.model_file = model_file or self.config.get("model_file", "model.onnx")
+        self.id = f"{self.config.get('name', self.folder.name)}@{self.config.get('version', '0')}/{self.model_file}"
+        self.window = int(self.config.get("window", WINDOW))
+        self.overlap = int(self.config.get("overlap", OVERLAP))
+        self.cls_id = int(self.config.get("cls_id", 101))
+        self.sep_id = int(self.config.get("sep_id", 102))
+        self.pad_id = int(self.config.get("pad_id", 0))
+        self.threads = threads
+        self._session = None
+        self._tokenizer = None
+        self._lock = threading.Lock()
+
+    # Loading is lazy and once: the pipeline calls load() before the first article.
+    def load(self) -> None:
+        with self._lock:
+            if self._session is not None:
+                return
+            import onnxruntime as ort
+
+            path = self.folder / self.model_file
+            if not path.is_file():
+                raise SlantError(f"encoder weights {path} are missing; rebuild them with `slant train techniques`")
+            opts = ort.SessionOptions()
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            threads = self.threads or int(os.environ.get("SLANT_THREADS", "0")) or None
+            if threads:
+                opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+            self._tokenizer = load_tokenizer(self.folder / "tokenizer.json")
+            self.output_names = [o.name for o in self._session.get_outputs()]
+
+    @property
+    def tokenizer(self):
+        self.load()
+        return self._tokenizer
+
+    def run(self, ids: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
+        """One forward pass over a padded batch of windows (special tokens included)."""
+        self.load()
+        outs = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+        return dict(zip(self.output_names, outs, strict=True))
+
+    def encode(self, articles: Sequence[Article], batch_windows: int = 1) -> list[Encoded]:
+        """The :class:`Encoded` of each article, reusing ``art._encoded`` where this encoder made it.
+
+        Every window goes through the graph exactly once. By default each window is its own run:
+        the int8 graph quantises activations dynamically, with one scale for the whole input
+        tensor, so in a batch a window's output would depend on its neighbours and on padding (the
+        same article could get different spans alone and in a batch). One window per run makes the
+        output a function of the window alone, and on CPU it costs nothing measurable (no padding
+        to compute). ``batch_windows > 1`` batches windows sorted by length, for fp32 graphs.
+        """
+        self.load()
+        todo = [a for a in articles if getattr(getattr(a, "_encoded", None), "model", None) != self.id]
+        if todo:
+            toks = tokenize(self._tokenizer, [a.text for a in todo])
+            jobs = []  # (article index, window index, a, b)
+            plans = []
+            for i, (ids, _) in enumerate(toks):
+                plan = plan_windows(len(ids), self.window, self.overlap)
+                plans.append(plan)
+                jobs.extend((i, w, a, b) for w, (a, b) in enumerate(plan))
+            results: list[list[dict[str, np.ndarray] | None]] = [[None] * len(p) for p in plans]
+            jobs.sort(key=lambda j: j[3] - j[2])
+            for k in range(0, len(jobs), batch_windows):
+                chunk = jobs[k : k + batch_windows]
+                width = max(b - a for _, _, a, b in chunk) + 2
+                ids = np.full((len(chunk), width), self.pad_id, dtype=np.int64)
+                mask = np.zeros((len(chunk), width), dtype=np.int64)
+                for r, (i, _, a, b) in enumerate(chunk):
+                    n = b - a
+                    ids[r, 0] = self.cls_id
+                    ids[r, 1 : n + 1] = toks[i][0][a:b]
+                    ids[r, n + 1] = self.sep_id
+                    mask[r, : n + 2] = 1
+                outs = self.run(ids, mask)
+                for r, (i, w, a, b) in enumerate(chunk):
+                    n = b - a
+                    results[i][w] = {name: arr[r, 1 : n + 1] for name, arr in outs.items()}
+            for art, (ids, offs), plan, res in zip(todo, toks, plans, results, strict=True):
+                merged: dict[str, np.ndarray] = {}
+                for name in self.output_names:
+                    merged[name] = merge_windows(plan, [r[name] for r in res], len(ids)) if plan else \
+                        np.zeros((0, 0), dtype=np.float32)
+                art._encoded = Encoded(model=self.id, offsets=offs, outputs=merged, windows=plan)
+        return [a._encoded for a in articles]
+
+
+def pool_spans(encoded: Encoded, spans: Sequence[tuple[int, int]], name: str = "hidden") -> np.ndarray:
+    """Mean- and max-pooled ``name`` output over the tokens of each character span: (n, 2k).
+
+    A span with no token (whitespace only) gets zeros.
+    """
+    arr = encoded.outputs[name]
+    k = arr.shape[1] if arr.ndim == 2 and arr.shape[0] else 0
+    out = np.zeros((len(spans), 2 * k), dtype=np.float32)
+    for i, (s, e) in enumerate(spans):
+        idx = encoded.tokens_in(s, e)
+        if len(idx):
+            rows = arr[idx[0] : idx[-1] + 1]
+            out[i, :k] = rows.mean(axis=0)
+            out[i, k:] = rows.max(axis=0)
+    return out

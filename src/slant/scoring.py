@@ -1,0 +1,182 @@
+"""The shared tasks' official scoring rules, on plain data (no models, no files).
+
+Every scorer takes gold and predicted annotations keyed by article id and returns a :class:`Score`
+(or a dict of them per label), so ``slant eval`` and the tests call the same code. Spans are
+``(start, end)`` character offsets, end exclusive; labelled spans are ``(start, end, label)``.
+
+Notes: the span metrics follow Da San Martino et al. (2019), "Fine-Grained Analysis of Propaganda
+in News Articles" (EMNLP), as used at SemEval-2020 Task 11 (Da San Martino et al., 2020); the
+paragraph metrics follow SemEval-2023 Task 3 subtask 3 (Piskorski et al., 2023).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+Spans = Sequence[tuple[int, int]]
+LabelledSpans = Sequence[tuple[int, int, str]]
+
+
+@dataclass(frozen=True)
+class Score:
+    precision: float
+    recall: float
+    f1: float
+    n_gold: int = 0
+    n_pred: int = 0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"precision": self.precision, "recall": self.recall, "f1": self.f1,
+                "n_gold": self.n_gold, "n_pred": self.n_pred}
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r > 0 else 0.0
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching-by-overlap spans fused into one: [(0, 5), (3, 8)] -> [(0, 8)].
+
+    SemEval-2020 SI is technique-agnostic, so the official scorer fuses overlapping spans of an
+    article (gold and predicted alike) before scoring; otherwise one stretch of text annotated with
+    two techniques would count twice.
+    """
+    out: list[list[int]] = []
+    for s, e in sorted((int(s), int(e)) for s, e in spans if e > s):
+        if out and s < out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def _overlap_credit(pred: Spans, gold: Spans) -> tuple[float, float]:
+    """Sum over predicted spans of |s∩t|/|s| and over gold spans of |s∩t|/|t| (all pairs).
+
+    Both lists are merged (non-overlapping, sorted), so a sweep over the two is enough.
+    """
+    p_credit = 0.0
+    g_credit = 0.0
+    for s0, s1 in pred:
+        for t0, t1 in gold:
+            inter = min(s1, t1) - max(s0, t0)
+            if inter > 0:
+                p_credit += inter / (s1 - s0)
+                g_credit += inter / (t1 - t0)
+    return p_credit, g_credit
+
+
+def span_identification(gold: Mapping[str, Spans], pred: Mapping[str, Spans]) -> Score:
+    """SemEval-2020 Task 11 SI: span F1 with partial-overlap credit, technique-agnostic.
+
+    Rule (Da San Martino et al., 2019, eq. 1-3): with S the predicted and T the gold spans of an
+    article, C(s, t, h) = |s ∩ t| / h. Precision = Σ_s Σ_t C(s, t, |s|) / |S| and recall =
+    Σ_s Σ_t C(s, t, |t|) / |T|, both summed over all articles before dividing (micro average);
+    F1 is their harmonic mean. Overlapping spans are merged first within each article.
+    """
+    p_credit = g_credit = 0.0
+    n_pred = n_gold = 0
+    for doc in set(gold) | set(pred):
+        g = merge_spans(gold.get(doc, ()))
+        p = merge_spans(pred.get(doc, ()))
+        n_gold += len(g)
+        n_pred += len(p)
+        pc, gc = _overlap_credit(p, g)
+        p_credit += pc
+        g_credit += gc
+    precision = p_credit / n_pred if n_pred else 0.0
+    recall = g_credit / n_gold if n_gold else 0.0
+    return Score(precision, recall, _f1(precision, recall), n_gold, n_pred)
+
+
+def span_labelling(
+    gold: Mapping[str, LabelledSpans], pred: Mapping[str, LabelledSpans], labels: Sequence[str] | None = None
+) -> tuple[Score, dict[str, Score]]:
+    """Span + label F1 with partial-overlap credit (the FLC measure of SemEval-2020 Task 11 / the
+    NLP4IF-2019 shared task): micro over all labels, and per label.
+
+    Rule (Da San Martino et al., 2019): as :func:`span_identification`, with
+    C(s, t, h) = |s ∩ t| / h · δ(l(s), l(t)): a predicted span earns credit only from gold spans of
+    its own technique. Spans of one technique that overlap are merged within an article, so a
+    doubly annotated stretch cannot earn more than full credit; spans of different techniques may
+    overlap freely.
+    """
+    names = sorted({lab for spans in gold.values() for *_, lab in spans}
+                   | {lab for spans in pred.values() for *_, lab in spans}) if labels is None else list(labels)
+    per: dict[str, Score] = {}
+    totals = [0.0, 0.0, 0, 0]
+    for lab in names:
+        g = {d: [(s, e) for s, e, x in spans if x == lab] for d, spans in gold.items()}
+        p = {d: [(s, e) for s, e, x in spans if x == lab] for d, spans in pred.items()}
+        pc = gc = 0.0
+        ng = np_ = 0
+        for doc in set(g) | set(p):
+            gm = merge_spans(g.get(doc, ()))
+            pm = merge_spans(p.get(doc, ()))
+            ng += len(gm)
+            np_ += len(pm)
+            a, b = _overlap_credit(pm, gm)
+            pc += a
+            gc += b
+        prec = pc / np_ if np_ else 0.0
+        rec = gc / ng if ng else 0.0
+        per[lab] = Score(prec, rec, _f1(prec, rec), ng, np_)
+        totals[0] += pc
+        totals[1] += gc
+        totals[2] += ng
+        totals[3] += np_
+    prec = totals[0] / totals[3] if totals[3] else 0.0
+    rec = totals[1] / totals[2] if totals[2] else 0.0
+    return Score(prec, rec, _f1(prec, rec), int(totals[2]), int(totals[3])), per
+
+
+def technique_classification(gold: Sequence[str], pred: Sequence[str]) -> float:
+    """SemEval-2020 Task 11 TC: micro-averaged F1 over given spans, one label each.
+
+    With exactly one gold and one predicted label per span, micro precision, recall and F1 all
+    equal the share of spans labelled correctly (Da San Martino et al., 2020, section 4).
+    """
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predictions")
+    return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold) if gold else 0.0
+
+
+def paragraph_labels(
+    gold: Mapping[tuple[str, int], Iterable[str]],
+    pred: Mapping[tuple[str, int], Iterable[str]],
+    labels: Sequence[str],
+) -> tuple[Score, float, dict[str, Score]]:
+    """SemEval-2023 Task 3 subtask 3: micro-F1 (the ranking measure) and macro-F1 over paragraph
+    label sets, plus per-label scores.
+
+    Rule (Piskorski et al., 2023): every (article, paragraph) of the gold file is one multi-label
+    example; a prediction missing for a gold paragraph counts as the empty set. Micro-F1 counts
+    true/false positives and false negatives over all (paragraph, label) pairs; macro-F1 averages
+    the per-label F1 over the full label list of the task (``labels``), a label neither in the
+    gold nor predicted scoring 0, as the official scorer's binarised ``f1_score`` does.
+    """
+    index = {lab: i for i, lab in enumerate(labels)}
+    tp = [0] * len(labels)
+    fp = [0] * len(labels)
+    fn = [0] * len(labels)
+    for key, g in gold.items():
+        gs = {x for x in g if x in index}
+        ps = {x for x in pred.get(key, ()) if x in index}
+        for x in gs & ps:
+            tp[index[x]] += 1
+        for x in ps - gs:
+            fp[index[x]] += 1
+        for x in gs - ps:
+            fn[index[x]] += 1
+    per: dict[str, Score] = {}
+    for lab, i in index.items():
+        p = tp[i] / (tp[i] + fp[i]) if tp[i] + fp[i] else 0.0
+        r = tp[i] / (tp[i] + fn[i]) if tp[i] + fn[i] else 0.0
+        per[lab] = Score(p, r, _f1(p, r), tp[i] + fn[i], tp[i] + fp[i])
+    TP, FP, FN = sum(tp), sum(fp), sum(fn)
+    p = TP / (TP + FP) if TP + FP else 0.0
+    r = TP / (TP + FN) if TP + FN else 0.0
+    micro = Score(p, r, _f1(p, r), TP + FN, TP + FP)
+    macro = sum(s.f1 for s in per.values()) / len(per) if per else 0.0
+    return micro, macro, per

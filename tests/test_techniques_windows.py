@@ -1,0 +1,140 @@
+"""Window planning and merging of the shared encoder, and span decoding from token scores."""
+
+import numpy as np
+import pytest
+
+from slant import encoder
+from slant.analysers.techniques import Thresholds, decode_spans, token_runs, widen_to_words
+
+
+@pytest.mark.parametrize("n", [0, 1, 10, 254, 255, 300, 1000, 5003])
+def test_windows_cover_every_token_and_fit(n):
+    plan = encoder.plan_windows(n, size=254, overlap=64)
+    covered = set()
+    for a, b in plan:
+        assert 0 <= a < b <= n and b - a <= 254
+        covered.update(range(a, b))
+    assert covered == set(range(n))
+    for (a0, b0), (a1, _) in zip(plan, plan[1:]):
+        assert b0 - a1 >= 64  # neighbours overlap by at least the overlap
+
+
+def test_short_text_is_one_window():
+    assert encoder.plan_windows(40) == [(0, 40)]
+    assert encoder.plan_windows(0) == []
+
+
+def test_owner_cuts_tile_without_gaps():
+    plan = encoder.plan_windows(1000, size=100, overlap=30)
+    cuts = encoder.owner_cuts(plan)
+    assert cuts[0][0] == 0 and cuts[-1][1] == 1000
+    for (lo, hi), (a, b) in zip(cuts, plan):
+        assert a <= lo < hi <= b
+    for (_, hi), (lo, _) in zip(cuts, cuts[1:]):
+        assert hi == lo
+
+
+def test_merge_takes_each_token_from_the_window_where_it_is_central():
+    n = 500
+    plan = encoder.plan_windows(n, size=100, overlap=40)
+    # each window reports its own index for every token, and the token's absolute position
+    outs = [np.stack([np.full(b - a, w), np.arange(a, b)], axis=1).astype(np.float32)
+            for w, (a, b) in enumerate(plan)]
+    merged = encoder.merge_windows(plan, outs, n)
+    assert merged.shape == (n, 2)
+    assert (merged[:, 1] == np.arange(n)).all()  # rows land back at article positions
+    for t in range(n):
+        w = int(merged[t, 0])
+        a, b = plan[w]
+        margin = min(t - a, b - 1 - t)
+        # no other window holding t has a larger margin around it (ties allowed)
+        for a2, b2 in plan:
+            if a2 <= t < b2:
+                assert min(t - a2, b2 - 1 - t) <= margin + 1
+
+
+def test_merged_spans_come_back_in_article_offsets():
+    """A span predicted in a later window is placed at its article offsets after merging."""
+    text = " ".join(f"w{i}" for i in range(600))
+    offsets = []
+    pos = 0
+    for word in text.split(" "):
+        offsets.append((pos, pos + len(word)))
+        pos += len(word) + 1
+    offsets = np.array(offsets, dtype=np.int32)
+    plan = encoder.plan_windows(len(offsets), size=100, overlap=20)
+    # the "model" marks tokens 410..415 in whichever window sees them
+    outs = []
+    for a, b in plan:
+        col = np.zeros((b - a, 1), dtype=np.float32)
+        for t in range(410, 416):
+            if a <= t < b:
+                col[t - a] = 0.9
+        outs.append(col)
+    probs = encoder.merge_windows(plan, outs, len(offsets))
+    spans = decode_spans(text, offsets, probs, ["Loaded_Language"], {"Loaded_Language": 0.5})
+    assert len(spans) == 1
+    s, e, name, conf = spans[0]
+    assert text[s:e] == "w410 w411 w412 w413 w414 w415"
+    assert conf == pytest.approx(0.9)
+
+
+def test_encoded_tokens_in_a_character_range():
+    enc = encoder.Encoded(model="m", offsets=np.array([[0, 3], [4, 8], [9, 12], [13, 20]], dtype=np.int32),
+                          outputs={"hidden": np.arange(8, dtype=np.float32).reshape(4, 2)})
+    assert list(enc.tokens_in(4, 12)) == [1, 2]
+    assert list(enc.tokens_in(21, 30)) == []
+    pooled = encoder.pool_spans(enc, [(0, 8), (30, 40)])
+    assert pooled.shape == (2, 4)
+    assert list(pooled[0]) == [1.0, 2.0, 2.0, 3.0]  # mean then max
+    assert not pooled[1].any()
+
+
+def test_token_runs_join_single_gaps():
+    mask = np.array([0, 1, 1, 0, 1, 0, 0, 1, 0], dtype=bool)
+    assert token_runs(mask, gap=1) == [(1, 4), (7, 7)]
+    assert token_runs(mask, gap=0) == [(1, 2), (4, 4), (7, 7)]
+    assert token_runs(np.zeros(4, dtype=bool)) == []
+
+
+def test_spans_widen_to_whole_words():
+    text = "an unbelievably corrupt regime"
+    assert widen_to_words(text, 5, 10) == (3, 15)  # "believ" inside "unbelievably"
+    assert widen_to_words(text, 3, 15) == (3, 15)
+
+
+def test_thresholds_are_per_technique():
+    text = "aaa bbb ccc"
+    offsets = np.array([[0, 3], [4, 7], [8, 11]], dtype=np.int32)
+    probs = np.array([[0.6, 0.6], [0.1, 0.6], [0.1, 0.1]], dtype=np.float32)
+    names = ["Doubt", "Slogans"]
+    spans = decode_spans(text, offsets, probs, names, {"Doubt": 0.5, "Slogans": 0.7})
+    assert [(s, e, t) for s, e, t, _ in spans] == [(0, 3, "Doubt")]
+    spans = decode_spans(text, offsets, probs, names, {"Doubt": 0.7, "Slogans": 0.5})
+    assert [(s, e, t) for s, e, t, _ in spans] == [(0, 7, "Slogans")]
+
+
+def test_thresholds_file_round_trip(tmp_path):
+    th = Thresholds(span={"Doubt": 0.3}, paragraph={"Doubt": 0.4}, paragraph_source="head+spans", gap=2)
+    import json
+
+    path = tmp_path / "thresholds.json"
+    path.write_text(json.dumps({**th.to_json(), "span_default": 0.25, "paragraph_default": 0.35}))
+    back = Thresholds.load(path, ["Doubt", "Slogans"])
+    assert back.span == {"Doubt": 0.3, "Slogans": 0.25}
+    assert back.paragraph == {"Doubt": 0.4, "Slogans": 0.35}
+    assert back.paragraph_source == "head+spans" and back.gap == 2
+    # without a file every technique falls back to 0.5
+    assert Thresholds.load(tmp_path / "missing.json", ["Doubt"]).span == {"Doubt": 0.5}
+
+
+def test_spans_stop_at_line_breaks():
+    text = "aaa bbb\nccc ddd"
+    offsets = np.array([[0, 3], [4, 7], [8, 11], [12, 15]], dtype=np.int32)
+    probs = np.array([[0.9], [0.9], [0.9], [0.2]], dtype=np.float32)
+    spans = decode_spans(text, offsets, probs, ["Loaded_Language"], {"Loaded_Language": 0.5})
+    assert [text[s:e] for s, e, _, _ in spans] == ["aaa bbb", "ccc"]
+    # a gap token just before the break is not part of the first piece
+    probs = np.array([[0.9], [0.2], [0.9], [0.9]], dtype=np.float32)
+    spans = decode_spans(text, offsets, probs, ["Loaded_Language"], {"Loaded_Language": 0.5})
+    assert [text[s:e] for s, e, _, _ in spans] == ["aaa", "ccc ddd"]
