@@ -25,6 +25,7 @@ Examples:
   cat story.txt | slant analyze -                              text from standard input
   slant pipeline                                               the analysers, what they need and add
   slant schema                                                 the Article JSON Schema
+  slant graph article.txt --format graphml -o graph.graphml   the actor graph (json, graphml, dot)
 """
 
 app = typer.Typer(
@@ -79,6 +80,9 @@ def analyze(
     analysers: Annotated[
         Optional[str], typer.Option("--analysers", "-a", help="Comma-separated analysers, overriding the config.")
     ] = None,
+    actors: Annotated[
+        Optional[Path], typer.Option("--actors", help="Aliases YAML mapping names, nicknames and epithets to actors.")
+    ] = None,
 ) -> None:
     """Analyse articles and show or write the result.
 
@@ -91,7 +95,9 @@ def analyze(
     from .sinks import open_sink
 
     overrides = {"analysers": [a.strip() for a in analysers.split(",") if a.strip()]} if analysers else {}
-    nlp = pipeline_mod.load(config, **overrides)
+    nlp = pipeline_mod.load(_with_aliases(config, actors), **overrides)
+    if actors is not None and "actors" not in nlp.names:
+        raise SlantError("--actors needs the actors analyser in the pipeline (e.g. -a segment,entities,actors)")
     max_bytes = int(nlp.config.get("reader", {}).get("max_bytes", 5 * 1024 * 1024))
 
     failures = 0
@@ -110,6 +116,20 @@ def analyze(
             sink.write(art)
     if failures:
         raise typer.Exit(1)
+
+
+def _with_aliases(config: Path | None, actors: Path | None):
+    """The config (a path, or a dict with the aliases file set for the actors analyser); the file
+    is read here so that a malformed one stops the run before any article is read."""
+    if actors is None:
+        return config
+    from .aliases import load_aliases
+    from .config import load_config
+
+    load_aliases(actors)
+    cfg = load_config(config)
+    cfg.setdefault("analysers", {}).setdefault("actors", {})["aliases"] = str(actors)
+    return cfg
 
 
 def _inputs(paths: list[str], input_format: str | None, max_bytes: int):
@@ -171,6 +191,49 @@ def schema(
         write.write_text(text, "utf-8")
     else:
         typer.echo(text, nl=False)
+
+
+class GraphFormat(str, Enum):
+    json = "json"
+    graphml = "graphml"
+    dot = "dot"
+
+
+GRAPH_ANALYSERS = ["segment", "entities", "actors", "roles", "relations"]
+
+
+@app.command()
+def graph(
+    path: Annotated[str, typer.Argument(help="One article file, or - for standard input.")],
+    format: Annotated[GraphFormat, typer.Option("--format", "-f", help="Graph format.")] = GraphFormat.json,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write here instead of standard output.")] = None,
+    input_format: Annotated[Optional[str], typer.Option("--input-format", "-i", help="As for analyze.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Pipeline config (analyser options).")] = None,
+    actors: Annotated[
+        Optional[Path], typer.Option("--actors", help="Aliases YAML mapping names, nicknames and epithets to actors.")
+    ] = None,
+) -> None:
+    """The actor graph of one article: actors as nodes, actor -> predicate -> actor triples as edges.
+
+    Runs segment, entities, actors, roles and relations whatever the config's pipeline says.
+    """
+    from . import graph as graph_mod
+    from . import pipeline as pipeline_mod
+
+    nlp = pipeline_mod.load(_with_aliases(config, actors), analysers=list(GRAPH_ANALYSERS))
+    max_bytes = int(nlp.config.get("reader", {}).get("max_bytes", 5 * 1024 * 1024))
+    items = list(_inputs([path], input_format, max_bytes))
+    for item in items:
+        if isinstance(item, InputError):
+            raise item
+    if len(items) != 1:
+        raise InputError(path, f"the actor graph is drawn for one article; this input holds {len(items)}")
+    art = next(iter(nlp.pipe(items)))
+    if out:
+        with open(out, "w", encoding="utf-8", newline="\n") as fh:
+            graph_mod.write(art, format.value, fh)
+    else:
+        graph_mod.write(art, format.value, sys.stdout)
 
 
 @app.command("eval")

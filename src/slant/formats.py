@@ -199,3 +199,83 @@ def predict_tc(inputs: list[Path], out: TextIO, template: Path | None = None, **
 PREDICTORS["semeval2023-st3"] = predict_st3
 PREDICTORS["semeval2020-flc"] = predict_flc
 PREDICTORS["semeval2020-tc"] = predict_tc
+
+
+# --- entity roles (SemEval-2025 Task 10 subtask 1) ----------------------------------------------
+#
+# The mentions file lists the entities to cast, one a line: ``doc<TAB>entity<TAB>start<TAB>end``
+# (more columns, such as gold roles, are ignored), offsets as in the task's files: into the raw
+# document, end inclusive. The lines written repeat them as given, then the main role and the
+# fine roles: ``doc<TAB>entity<TAB>start<TAB>end<TAB>main role<TAB>fine role<TAB>...``.
+
+
+def read_st1_mentions(path: Path) -> list[tuple[str, str, int, int]]:
+    """(doc, entity, start, end) of each line of a subtask-1 mentions (or annotations) file."""
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise SlantError(f"{path}: cannot read the mentions file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise SlantError(f"{path}: the mentions file is not UTF-8 text") from None
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) < 4 or not parts[2].strip().isdigit() or not parts[3].strip().isdigit():
+            raise SlantError(f"{path}:{n}: expected doc, entity, start, end separated by tabs")
+        start, end = int(parts[2]), int(parts[3])
+        if end < start:
+            raise SlantError(f"{path}:{n}: the end offset {end} is before the start {start}")
+        rows.append((parts[0].strip(), parts[1], start, end))
+    return rows
+
+
+def predict_st1(inputs: list[Path], out: TextIO, mentions: Path | None = None, **options) -> int:
+    """``slant predict semeval2025-st1 DIR --mentions FILE``: main and fine roles of each mention."""
+    from .analysers import parse
+    from .analysers.roles import MODEL_DIR, RoleModel, features_for_spans
+    from .readers.tasks import align_gold_spans, parse_task_file
+
+    if mentions is None:
+        raise SlantError("semeval2025-st1 casts given entity mentions: pass them with --mentions FILE")
+    wanted = read_st1_mentions(mentions)
+    files: dict[str, Path] = {}
+    for p in map(Path, inputs):
+        if p.is_dir():
+            for f in sorted(p.glob("*.txt")):
+                files.setdefault(f.name, f)
+        elif p.is_file():
+            files.setdefault(p.name, p)
+        else:
+            raise SlantError(f"{p}: no such file or folder")
+    missing = sorted({doc for doc, *_ in wanted} - set(files))
+    if missing:
+        raise SlantError(f"{mentions}: no document file for {', '.join(missing[:5])} in the inputs")
+    model = options.get("model")
+    model = RoleModel(Path(model) if model else MODEL_DIR) if not isinstance(model, RoleModel) else model
+    model.load()
+    by_doc: dict[str, list[int]] = {}
+    for i, (doc, *_) in enumerate(wanted):
+        by_doc.setdefault(doc, []).append(i)
+    texts = {doc: parse_task_file(files[doc].read_bytes(), files[doc], "semeval2025").text for doc in by_doc}
+    nlp = parse.load_nlp()
+    results: list[tuple[str, list[str]]] = [("", [])] * len(wanted)
+    docs = list(by_doc)
+    for doc_id, sdoc in zip(docs, nlp.pipe((texts[d] for d in docs), batch_size=16), strict=True):
+        rows = by_doc[doc_id]
+        text = texts[doc_id]
+        aligned = align_gold_spans(text, [wanted[i][2:] for i in rows], [wanted[i][1] for i in rows], end_inclusive=True)
+        spans = []
+        for i, a in zip(rows, aligned, strict=True):
+            # A mention whose surface is not found keeps the offsets as written, clipped to the text.
+            s, e = a if a is not None else (min(wanted[i][2], len(text)), min(wanted[i][3] + 1, len(text)))
+            spans.append((s, e))
+        for i, feats in zip(rows, features_for_spans(sdoc, spans), strict=True):
+            results[i] = model.decide(*model.probabilities(feats))
+    for (doc, entity, start, end), (main, fines) in zip(wanted, results, strict=True):
+        out.write("\t".join([doc, entity, str(start), str(end), main, *fines]) + "\n")
+    return len(wanted)
+
+
+PREDICTORS["semeval2025-st1"] = predict_st1

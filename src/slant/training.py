@@ -30,3 +30,4 @@ def train(task: str, data_dir: Path, out_dir: Path | None = None, **options) -> 
     fn(data_dir, out_dir, **options)
 
 TRAINERS["techniques"] = "slant.train.techniques:train"
+TRAINERS["roles"] = "slant.train.roles:train"

@@ -208,10 +208,14 @@ def _actors_table(art: Article) -> Table | None:
     for m in art.entities:
         counts[m.actor] += 1
     t = Table(title="Actors", title_justify="left")
-    for col in ("actor", "type", "role", "fine roles", "mentions", "aliases"):
+    cast = any(a.evidence for a in art.actors)  # the roles analyser ran: show the sentences that cast them
+    for col in ("actor", "type", "role", "fine roles", "mentions", "aliases") + (("cast by",) if cast else ()):
         t.add_column(col)
     for a in sorted(art.actors, key=lambda a: -counts[a.id]):
-        t.add_row(a.name, a.type, a.role or "", ", ".join(a.fine_roles), str(counts[a.id]), ", ".join(a.aliases))
+        row = [a.name, a.type, a.role or "", ", ".join(a.fine_roles), str(counts[a.id]), ", ".join(a.aliases)]
+        if cast:
+            row.append("\n".join(f"“{_excerpt(art, e.start, e.end)}”" for e in a.evidence))
+        t.add_row(*row)
     return t
 
 
@@ -242,13 +246,16 @@ def _quotes_table(art: Article) -> Table | None:
 def _relations_table(art: Article) -> Table | None:
     if not art.relations:
         return None
-    t = Table(title="Who does what to whom", title_justify="left")
-    for col in ("subject", "predicate", "object", "sentence"):
+    from ..graph import strongest
+
+    t = Table(title="Who does what to whom (strongest relations)", title_justify="left")
+    for col in ("subject", "predicate", "object", "sentences", "first sentence"):
         t.add_column(col)
-    for r in art.relations[:20]:
-        pred = ("not " if r.negated else "") + r.predicate
-        s = art.sentences[r.sentence] if 0 <= r.sentence < len(art.sentences) else r.predicate_span
-        t.add_row(_actor_name(art, r.subject), pred, _actor_name(art, r.object), _excerpt(art, s.start, s.end))
+    for e in strongest(art, 20):
+        pred = ("not " if e.negated else "") + e.predicate
+        k = e.sentences[0] if e.sentences else -1
+        first = _excerpt(art, art.sentences[k].start, art.sentences[k].end) if 0 <= k < len(art.sentences) else ""
+        t.add_row(_actor_name(art, e.subject), pred, _actor_name(art, e.object), str(e.weight), first)
     return t
 
 
