@@ -26,6 +26,8 @@ Examples:
   slant pipeline                                               the analysers, what they need and add
   slant schema                                                 the Article JSON Schema
   slant graph article.txt --format graphml -o graph.graphml   the actor graph (json, graphml, dot)
+  slant ingest corpus/ --db slant.db                           analyse and store a corpus
+  slant search "gas pipeline" --from 2022-01-01                full-text search of the store
 """
 
 app = typer.Typer(
@@ -278,6 +280,190 @@ def train(
     from .training import train as run_train
 
     run_train(task, data_dir(data), out)
+
+
+# --- the corpus: ingest, dupes, search, stats, export (slant.ingest, slant.store and friends) ----------
+_DB_HELP = "Database: a SQLite file or postgresql://user@host/db (default: $SLANT_DB or slant.db)."
+
+
+def _filters(source, date_from, date_to, technique, frame, narrative, actor):  # noqa: ANN001, ANN202
+    from .search import Filters
+
+    return Filters(source=source, date_from=date_from, date_to=date_to, technique=technique, frame=frame,
+                   narrative=narrative, actor=actor)
+
+
+_SourceOpt = Annotated[Optional[str], typer.Option("--source", help="Only articles of this source (outlet).")]
+_FromOpt = Annotated[Optional[str], typer.Option("--from", help="Only articles dated on or after (YYYY-MM-DD).")]
+_ToOpt = Annotated[Optional[str], typer.Option("--to", help="Only articles dated on or before (YYYY-MM-DD).")]
+_TechOpt = Annotated[Optional[str], typer.Option("--technique", help="Only articles with this technique (part of the name).")]
+_FrameOpt = Annotated[Optional[str], typer.Option("--frame", help="Only articles with this frame.")]
+_NarrOpt = Annotated[Optional[str], typer.Option("--narrative", help="Only articles with this narrative or subnarrative.")]
+_ActorOpt = Annotated[Optional[str], typer.Option("--actor", help="Only articles naming this actor.")]
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files and folders (text, HTML, JSONL, CSV, WARC).")],
+    db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
+    engine: Annotated[str, typer.Option("--engine", help="local (processes on this machine) or ray.")] = "local",
+    workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes (local) or actors (ray).")] = 1,
+    address: Annotated[Optional[str], typer.Option("--address", help="Ray cluster address (default: start a local one).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Articles per transaction.")] = 64,
+    reanalyse: Annotated[bool, typer.Option("--reanalyse", help="Re-analyse stored articles made by another pipeline.")] = False,
+    input_format: Annotated[Optional[str], typer.Option("--input-format", "-i", help="Input format (default: guessed).")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Pipeline config.")] = None,
+    analysers: Annotated[Optional[str], typer.Option("--analysers", "-a", help="Comma-separated analysers, overriding the config.")] = None,
+    progress: Annotated[Optional[bool], typer.Option("--progress/--no-progress", help="Progress bar (default: on a terminal).")] = None,
+) -> None:
+    """Analyse articles and store them; articles already stored (same text) are skipped.
+
+    Each batch is one transaction, so a run that is killed can simply be started again. Inputs that
+    cannot be read are reported one line each and recorded with the run; the exit status is then 1.
+    """
+    from .ingest import count_inputs
+    from .ingest import ingest as run_ingest
+
+    names = [a.strip() for a in analysers.split(",") if a.strip()] if analysers else None
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def report(source: str, reason: str) -> None:
+        _error(f"{source}: {reason}")
+
+    bar = None
+    if show:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+        from rich.text import Text
+
+        class _Rate(ProgressColumn):
+            def render(self, task) -> Text:  # noqa: ANN001
+                return Text(f"{task.speed:,.0f} articles/s" if task.speed else "- articles/s")
+
+        bar = Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), _Rate(), TimeRemainingColumn(),
+                       transient=False)
+        bar.start()
+        task = bar.add_task("ingest", total=count_inputs(paths, input_format))
+    try:
+        result = run_ingest(paths, db, config=config, analysers=names, engine=engine, workers=workers,
+                            address=address, batch_size=batch_size, reanalyse=reanalyse, input_format=input_format,
+                            on_progress=(lambda n: bar.advance(task, n)) if bar else None, on_error=report)
+    finally:
+        if bar:
+            bar.stop()
+    typer.echo(
+        f"run {result.run_id}: {result.read} read, {result.stored} stored, {result.updated} re-analysed, "
+        f"{result.skipped} already stored, {result.duplicates} near-duplicates, {len(result.errors)} errors "
+        f"in {result.seconds:.1f}s ({result.rate:,.0f} articles/s)", err=True)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def dupes(
+    db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Groups to show.")] = 20,
+) -> None:
+    """List groups of near-duplicate articles, each with its earliest article and similarities."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .dupes import groups
+    from .store import open_store
+
+    with open_store(db) as store:
+        found = groups(store)
+    console = Console(width=max(100, Console().width))
+    console.print(f"{len(found)} groups of near-duplicates")
+    for g in found[:limit]:
+        table = Table(title=f"group {g.id}: {len(g.members)} articles, earliest {g.earliest.id}",
+                      title_justify="left")
+        for col in ("id", "date", "source", "similarity", "title"):
+            table.add_column(col)
+        for m in g.members:
+            table.add_row(m.id, m.date or "", m.source or "", f"{m.similarity:.2f}", (m.title or "")[:70])
+        console.print(table)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words to find (all must occur); "a phrase" in quotes.')] = "",
+    db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
+    source: _SourceOpt = None, date_from: _FromOpt = None, date_to: _ToOpt = None, technique: _TechOpt = None,
+    frame: _FrameOpt = None, narrative: _NarrOpt = None, actor: _ActorOpt = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Results to show.")] = 20,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or jsonl.")] = "table",
+) -> None:
+    """Full-text search of the store, with filters on source, date and layers."""
+    import json
+
+    from .search import search as run_search
+    from .store import open_store
+
+    with open_store(db) as store:
+        hits = run_search(store, query, _filters(source, date_from, date_to, technique, frame, narrative, actor), limit)
+    if format == "jsonl":
+        for h in hits:
+            typer.echo(json.dumps(h.__dict__, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(hits)} articles", title_justify="left")
+    for col in ("id", "date", "source", "title", "snippet"):
+        table.add_column(col)
+    for h in hits:
+        table.add_row(h.id, h.date or "", h.source or "", (h.title or "")[:50], h.snippet)
+    Console(width=max(120, Console().width)).print(table)
+
+
+@app.command()
+def stats(
+    by: Annotated[str, typer.Option("--by", help="source|month|technique|frame|narrative|actor-role")] = "source",
+    query: Annotated[str, typer.Argument(help="Only articles matching this search.")] = "",
+    db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
+    source: _SourceOpt = None, date_from: _FromOpt = None, date_to: _ToOpt = None, technique: _TechOpt = None,
+    frame: _FrameOpt = None, narrative: _NarrOpt = None, actor: _ActorOpt = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Also draw the table as a bar chart (PNG).")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Rows to show.")] = None,
+) -> None:
+    """Counts of articles per source, month, technique, frame, narrative or actor role."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .stats import plot as draw
+    from .stats import stats as run_stats
+    from .store import open_store
+
+    with open_store(db) as store:
+        result = run_stats(store, by, query, _filters(source, date_from, date_to, technique, frame, narrative, actor), limit)
+    table = Table(title=f"by {by}", title_justify="left")
+    for i, col in enumerate(result.columns):
+        table.add_column(col, justify="right" if i else "left")
+    for row in result.rows:
+        table.add_row(*(str(v) for v in row))
+    Console(width=max(100, Console().width)).print(table)
+    if plot:
+        draw(result, plot)
+        typer.echo(f"wrote {plot}", err=True)
+
+
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", "-f", help="jsonl|parquet|csv|brat|label-studio")] = "jsonl",
+    query: Annotated[str, typer.Argument(help="Only articles matching this search.")] = "",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File (folder for brat); default: standard output.")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
+    source: _SourceOpt = None, date_from: _FromOpt = None, date_to: _ToOpt = None, technique: _TechOpt = None,
+    frame: _FrameOpt = None, narrative: _NarrOpt = None, actor: _ActorOpt = None,
+) -> None:
+    """Export the store, or the articles of a search, for other tools."""
+    from .export import export as run_export
+    from .store import open_store
+
+    with open_store(db) as store:
+        n = run_export(store, format, out, query,
+                       _filters(source, date_from, date_to, technique, frame, narrative, actor))
+    typer.echo(f"exported {n} articles", err=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,133 @@
+"""Search a store: full text (FTS5 on SQLite, tsvector on PostgreSQL) with filters on the layers.
+
+``Filters`` narrows the articles (source, date range, technique, frame, narrative, actor);
+``selection`` turns a query and filters into a SELECT over ``articles`` that search, statistics
+and export share, so "the articles of this query" means the same thing everywhere.
+
+Label filters (technique, frame, narrative, actor) match case-insensitively on a part of the name,
+so ``--narrative "blaming the war"`` finds "URW: Blaming the war on others".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+
+from sqlalchemy import Select, and_, column, exists, func, literal_column, select, table, text
+from sqlalchemy.exc import OperationalError
+
+from .store import Store, StoreError, schema
+
+
+@dataclass
+class Filters:
+    source: str | None = None
+    date_from: str | None = None  # ISO date, inclusive
+    date_to: str | None = None  # ISO date, inclusive (the whole day)
+    technique: str | None = None
+    frame: str | None = None
+    narrative: str | None = None
+    actor: str | None = None
+
+    def any(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str | None
+    source: str | None
+    date: str | None
+    snippet: str
+    score: float
+
+
+def _like(col, value: str):  # noqa: ANN001, ANN202
+    return func.lower(col).like(f"%{value.lower()}%")
+
+
+def _where(f: Filters) -> list:
+    a, sp, lb, ac = schema.articles, schema.spans, schema.labels, schema.actors
+    conds = []
+    if f.source:
+        conds.append(func.lower(a.c.source) == f.source.lower())
+    if f.date_from:
+        conds.append(a.c.date >= f.date_from)
+    if f.date_to:
+        conds.append(a.c.date <= f.date_to + "\uffff")  # every time of the last day
+    if f.technique:
+        conds.append(exists().where(sp.c.article_id == a.c.id,
+                                    sp.c.layer.in_(("techniques", "paragraph_techniques")),
+                                    _like(sp.c.label, f.technique)))
+    if f.frame:
+        conds.append(exists().where(lb.c.article_id == a.c.id, lb.c.task == "frames", _like(lb.c.label, f.frame)))
+    if f.narrative:
+        conds.append(exists().where(lb.c.article_id == a.c.id, lb.c.task.in_(("narratives", "subnarratives")),
+                                    _like(lb.c.label, f.narrative)))
+    if f.actor:
+        conds.append(exists().where(ac.c.article_id == a.c.id, _like(ac.c.name, f.actor)))
+    return conds
+
+
+def fts_query(query: str) -> str:
+    """A user's words as an FTS5 query: every word must occur; "quoted phrases" stay phrases."""
+    parts = re.findall(r'"([^"]+)"|(\S+)', query)
+    out = []
+    for phrase, word in parts:
+        term = (phrase or word).replace('"', " ").strip()
+        if term and term.upper() not in ("AND", "OR", "NOT"):
+            out.append('"' + term + '"')
+    return " ".join(out)
+
+
+def selection(store: Store, query: str | None = None, filters: Filters | None = None, *cols) -> Select:
+    """SELECT ``cols`` (default: the article JSON) of the articles matching ``query`` and ``filters``,
+    best match first when there is a query, else in date order."""
+    a = schema.articles
+    filters = filters or Filters()
+    cols = cols or (a.c.article_json,)
+    stmt = select(*cols).where(and_(True, *_where(filters)))
+    if query and query.strip():
+        if store.dialect == "sqlite":
+            fts = table("articles_fts", column("rowid"), column("rank"))
+            stmt = (stmt.join_from(a, fts, fts.c.rowid == a.c.num)
+                    .where(text("articles_fts MATCH :q").bindparams(q=fts_query(query)))
+                    .order_by(fts.c.rank))
+        else:
+            tsq = func.websearch_to_tsquery("english", query)
+            stmt = stmt.where(literal_column("articles.tsv").op("@@")(tsq)).order_by(
+                func.ts_rank(literal_column("articles.tsv"), tsq).desc())
+    else:
+        stmt = stmt.order_by(a.c.date.is_(None), a.c.date, a.c.num)
+    return stmt
+
+
+def search(store: Store, query: str | None = None, filters: Filters | None = None, limit: int = 20) -> list[Hit]:
+    """The best ``limit`` articles for ``query`` (may be empty: filters only), with a snippet each."""
+    a = schema.articles
+    if query and query.strip():
+        if store.dialect == "sqlite":
+            snip = literal_column("snippet(articles_fts, 1, '[', ']', '...', 16)")
+            score = literal_column("-bm25(articles_fts)")
+        else:
+            tsq = func.websearch_to_tsquery("english", query)
+            snip = func.ts_headline("english", a.c.text, tsq,
+                                    "StartSel=[, StopSel=], MaxWords=20, MinWords=8, MaxFragments=1")
+            score = func.ts_rank(literal_column("articles.tsv"), tsq)
+    else:
+        snip, score = func.substr(a.c.text, 1, 120), literal_column("0.0")
+    stmt = selection(store, query, filters, a.c.id, a.c.title, a.c.source, a.c.date,
+                     snip.label("snippet"), score.label("score")).limit(limit)
+    with store.connect() as conn:
+        try:
+            rows = conn.execute(stmt).all()
+        except OperationalError as exc:
+            if "fts5" in str(exc).lower():
+                raise StoreError(f"search query {query!r}: {exc.orig}") from None
+            raise StoreError(f"{store.display}: {exc.orig}") from None
+    return [Hit(r.id, r.title, r.source, r.date, " ".join((r.snippet or "").split()), float(r.score or 0))
+            for r in rows]
+
+
+__all__ = ["Filters", "Hit", "fts_query", "search", "selection"]

@@ -1,0 +1,342 @@
+"""The corpus store: Articles and their layers in SQLite (default ``slant.db``) or PostgreSQL.
+
+``open_store(url)`` opens (creating if need be) a database and brings its schema to the current
+revision with the packaged Alembic migrations. A ``Store`` writes whole batches in one transaction
+(``write_batch``), so a run that dies -- killed, out of disk, database gone -- leaves every batch
+either stored completely or not at all, and a second run picks up where the first stopped because
+articles already stored (same content hash) are skipped.
+
+Errors from the database come out as ``StoreError``: one line naming the database and the reason
+("read-only", "locked", "cannot connect"), never a driver traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+
+from ..article import Article
+from ..errors import SlantError
+from . import schema
+
+DEFAULT_DB = "slant.db"
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class StoreError(SlantError):
+    """The database cannot be opened, read or written: names it and says why."""
+
+
+def resolve_url(db: str | os.PathLike | None = None) -> str:
+    """A SQLAlchemy URL for ``db``: a file path (SQLite) or a URL; default $SLANT_DB or slant.db."""
+    db = os.fspath(db) if db is not None else os.environ.get("SLANT_DB") or DEFAULT_DB
+    if "://" not in db:
+        return "sqlite:///" + str(Path(db).expanduser().resolve())
+    for prefix in ("postgresql://", "postgres://"):
+        if db.startswith(prefix):  # psycopg 3 is the driver slant installs
+            return "postgresql+psycopg://" + db[len(prefix):]
+    return db
+
+
+@dataclass
+class Pending:
+    """One analysed article ready to be stored, with its near-duplicate verdict."""
+
+    article: Article
+    json: str
+    minhash: bytes | None = None
+    group: str | None = None
+    similarity: float | None = None
+    replace: bool = False  # stored already; its layers are replaced (--reanalyse)
+
+
+@dataclass
+class BatchCounts:
+    read: int = 0
+    stored: int = 0
+    updated: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Store:
+    def __init__(self, engine: Engine, display: str, read_only: bool = False):
+        self.engine = engine
+        self.display = display
+        self.dialect = engine.dialect.name
+        self.read_only = read_only
+
+    # --- opening ----------------------------------------------------------------------------------
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            raise StoreError(f"{self.display}: {_reason(exc)}") from None
+        except SQLAlchemyError as exc:
+            raise StoreError(f"{self.display}: {exc}") from None
+
+    def connect(self) -> Connection:
+        with self._errors():
+            return self.engine.connect()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction; committed when the block ends, rolled back on any error."""
+        with self._errors(), self.engine.begin() as conn:
+            yield conn
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest packaged revision (a no-op when it is there already)."""
+        from alembic import command
+        from alembic.config import Config
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(_MIGRATIONS))
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        with self.connect() as conn, self._errors():
+            current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
+            return
+        if current is not None and current not in {r.revision for r in ScriptDirectory.from_config(cfg).walk_revisions()}:
+            raise StoreError(f"{self.display}: written by a newer slant (schema revision {current}); upgrade slant")
+        if self.read_only:
+            raise StoreError(f"{self.display}: database is read-only and its schema needs migrating ({current} -> {head})")
+        with self.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- runs -------------------------------------------------------------------------------------
+    def begin_run(self, *, slant_version: str, pipeline: str, config: dict, engine: str, workers: int,
+                  inputs: list[str]) -> int:
+        with self.begin() as conn:
+            result = conn.execute(insert(schema.runs).values(
+                started_at=_now(), status="running", slant_version=slant_version, pipeline=pipeline,
+                config=json.dumps(config, default=str, sort_keys=True), engine=engine, workers=workers,
+                inputs=json.dumps(inputs), read=0, stored=0, updated=0, skipped=0, duplicates=0, errors=0,
+            ))
+            return int(result.inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, status: str = "done") -> None:
+        with self.begin() as conn:
+            conn.execute(update(schema.runs).where(schema.runs.c.id == run_id)
+                         .values(finished_at=_now(), status=status))
+
+    def run(self, run_id: int) -> dict:
+        with self.connect() as conn, self._errors():
+            row = conn.execute(select(schema.runs).where(schema.runs.c.id == run_id)).mappings().one()
+            return dict(row)
+
+    def runs(self) -> list[dict]:
+        with self.connect() as conn, self._errors():
+            return [dict(r) for r in conn.execute(select(schema.runs).order_by(schema.runs.c.id)).mappings()]
+
+    def run_errors(self, run_id: int | None = None) -> list[tuple[str, str]]:
+        q = select(schema.run_errors.c.source, schema.run_errors.c.reason).order_by(schema.run_errors.c.id)
+        if run_id is not None:
+            q = q.where(schema.run_errors.c.run_id == run_id)
+        with self.connect() as conn, self._errors():
+            return [(r.source, r.reason) for r in conn.execute(q)]
+
+    # --- writing ----------------------------------------------------------------------------------
+    def existing(self, ids: Iterable[str]) -> dict[str, str]:
+        """Of ``ids``, those stored already, with the pipeline signature each was analysed with."""
+        ids = list(set(ids))
+        if not ids:
+            return {}
+        a = schema.articles
+        with self.connect() as conn, self._errors():
+            rows = conn.execute(select(a.c.id, a.c.pipeline).where(a.c.id.in_(ids)))
+            return {r.id: r.pipeline for r in rows}
+
+    def write_batch(self, run_id: int, items: list[Pending], counts: BatchCounts, pipeline: str,
+                    group_updates: Iterable[tuple[str, str, float]] = ()) -> None:
+        """Store a batch and its run counts in one transaction: all of it, or nothing."""
+        a = schema.articles
+        now = _now()
+        new = [p for p in items if not p.replace]
+        old = [p for p in items if p.replace]
+        with self.begin() as conn:
+            if old:
+                old_ids = [p.article.meta.id for p in old]
+                if self.dialect == "sqlite":  # external-content FTS5: remove the old entries first
+                    conn.execute(text("INSERT INTO articles_fts(articles_fts, rowid, title, text) "
+                                      "SELECT 'delete', num, coalesce(title, ''), text FROM articles "
+                                      "WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+                                 {"ids": old_ids})
+                for t in schema.FLAT_TABLES:
+                    conn.execute(delete(t).where(t.c.article_id.in_(old_ids)))
+                stmt = (update(a).where(a.c.id == bindparam("b_id"))
+                        .values({k: bindparam("b_" + k) for k in _article_row(old[0], run_id, pipeline, now)
+                                 if k not in ("id", "minhash", "dupe_group", "dupe_similarity")}))
+                conn.execute(stmt, [{"b_" + k: v for k, v in _article_row(p, run_id, pipeline, now).items()
+                                     if k not in ("minhash", "dupe_group", "dupe_similarity")} for p in old])
+            if new:
+                conn.execute(insert(a), [_article_row(p, run_id, pipeline, now) for p in new])
+            if self.dialect == "sqlite" and items:
+                conn.execute(text("INSERT INTO articles_fts(rowid, title, text) "
+                                  "SELECT num, coalesce(title, ''), text FROM articles WHERE id IN :ids")
+                             .bindparams(bindparam("ids", expanding=True)),
+                             {"ids": [p.article.meta.id for p in items]})
+            group_updates = list(group_updates)
+            if group_updates:
+                conn.execute(update(a).where(a.c.id == bindparam("g_id"))
+                             .values(dupe_group=bindparam("g_group"), dupe_similarity=bindparam("g_sim")),
+                             [{"g_id": i, "g_group": g, "g_sim": s} for i, g, s in group_updates])
+            rows: dict[str, list[dict]] = {t.name: [] for t in schema.FLAT_TABLES}
+            for p in items:
+                for name, rs in schema.flat_rows(p.article).items():
+                    rows[name].extend(rs)
+            for t in schema.FLAT_TABLES:
+                if rows[t.name]:
+                    conn.execute(insert(t), rows[t.name])
+            if counts.errors:
+                conn.execute(insert(schema.run_errors),
+                             [{"run_id": run_id, "source": s, "reason": r} for s, r in counts.errors])
+            r = schema.runs
+            conn.execute(update(r).where(r.c.id == run_id).values(
+                read=r.c.read + counts.read, stored=r.c.stored + counts.stored,
+                updated=r.c.updated + counts.updated, skipped=r.c.skipped + counts.skipped,
+                duplicates=r.c.duplicates + counts.duplicates, errors=r.c.errors + len(counts.errors),
+            ))
+
+    # --- reading ----------------------------------------------------------------------------------
+    def count(self) -> int:
+        with self.connect() as conn, self._errors():
+            return conn.execute(select(func.count()).select_from(schema.articles)).scalar_one()
+
+    def ids(self) -> list[str]:
+        with self.connect() as conn, self._errors():
+            return list(conn.execute(select(schema.articles.c.id).order_by(schema.articles.c.num)).scalars())
+
+    def articles(self, query=None) -> Iterator[Article]:
+        """Stored Articles, whole; ``query`` is a select of ``articles.c.article_json`` (default: all)."""
+        if query is None:
+            query = select(schema.articles.c.article_json).order_by(schema.articles.c.num)
+        with self.connect() as conn, self._errors():
+            for row in conn.execution_options(yield_per=256).execute(query):
+                yield Article.from_json(row[0])
+
+    def signatures(self) -> Iterator[tuple[str, bytes | None, str | None]]:
+        a = schema.articles
+        with self.connect() as conn, self._errors():
+            yield from conn.execution_options(yield_per=1024).execute(
+                select(a.c.id, a.c.minhash, a.c.dupe_group).order_by(a.c.num))
+
+
+def _article_row(p: Pending, run_id: int, pipeline: str, now: datetime) -> dict:
+    m = p.article.meta
+    return {
+        "id": m.id, "title": m.title, "byline": m.byline, "date": m.date, "source": m.source, "url": m.url,
+        "language": m.language, "path": m.path, "input_format": m.input_format,
+        "n_chars": len(p.article.text), "text": p.article.text, "article_json": p.json, "pipeline": pipeline,
+        "run_id": run_id, "minhash": p.minhash, "dupe_group": p.group, "dupe_similarity": p.similarity,
+        "stored_at": now,
+    }
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _reason(exc: DBAPIError) -> str:
+    msg = str(exc.orig) if exc.orig is not None else str(exc)
+    low = msg.lower()
+    if "readonly database" in low or "read-only" in low:
+        return "database is read-only"
+    if "database is locked" in low:
+        return "database is locked by another process (try again when it is done)"
+    if "disk is full" in low or "no space left" in low:
+        return "disk is full; nothing of the failed batch was written"
+    if "unable to open database" in low:
+        return "cannot open the database file (does its folder exist and is it writable?)"
+    if "connection refused" in low or "could not connect" in low or "connection failed" in low:
+        return "cannot connect to the database server (is it running?)"
+    if "terminating connection" in low or "server closed the connection" in low or "connection is closed" in low:
+        return "the database server closed the connection; the batch in progress was not written"
+    if "does not exist" in low and "database" in low:
+        return msg.strip().splitlines()[0]
+    return msg.strip().splitlines()[0] if msg.strip() else type(exc.orig).__name__
+
+
+def _read_only_file(path: Path) -> bool:
+    """True when the file may not be written: no permission, or (as root, who may write anything)
+    no write bit at all -- the owner's way of saying "leave this file alone"."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    return not os.access(path, os.W_OK) or not (st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True) -> Store:
+    """Open the store at ``db`` (a path or URL), creating and migrating it as needed."""
+    url_str = resolve_url(db)
+    try:
+        url = make_url(url_str)
+    except ArgumentError:
+        raise StoreError(f"{db}: not a database path or URL") from None
+    display = url.render_as_string(hide_password=True)
+    read_only = False
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        display = str(db) if db is not None and "://" not in str(db) else str(path)
+        if not url.database or url.database == ":memory:":
+            raise StoreError(f"{display}: an in-memory database cannot hold a corpus; give a file")
+        if not path.parent.is_dir():
+            raise StoreError(f"{display}: cannot create the database: folder {path.parent} does not exist")
+        read_only = _read_only_file(path)
+        if read_only:
+            url = url.set(database=f"file:{path}?mode=ro", query={"uri": "true"})
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - driver connection
+            cur = dbapi_conn.cursor()
+            if not read_only:
+                # WAL: readers never block the writer; NORMAL sync is safe with WAL (a power cut may
+                # lose the last commits, never corrupt the file).
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+    elif url.get_backend_name() == "postgresql":
+        try:
+            engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        except (ArgumentError, ImportError) as exc:
+            raise StoreError(f"{display}: {exc}") from None
+    else:
+        raise StoreError(f"{display}: unsupported database (use a SQLite file or postgresql://...)")
+    store = Store(engine, display, read_only=read_only)
+    if migrate:
+        try:
+            store.migrate()
+        except BaseException:
+            store.close()
+            raise
+    return store
+
+
+__all__ = ["DEFAULT_DB", "BatchCounts", "Pending", "Store", "StoreError", "open_store", "resolve_url"]
