@@ -36,3 +36,40 @@ def shared_data() -> Path:
     if path is None:
         pytest.skip("annotated corpora not found: set SLANT_DATA or put them at ../shared/data")
     return path
+
+
+# --- the corpus store: a real PostgreSQL cluster and a local Ray cluster, one each per session ---------
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL cluster (tests/_services.py); skips when the server binaries are absent."""
+    from _services import PgCluster, pg_unavailable
+
+    reason = pg_unavailable()
+    if reason:
+        pytest.skip(reason)
+    cluster = PgCluster()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path) -> str:
+    """A fresh, empty database: a SQLite file, then a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "slant.db")
+    cluster = request.getfixturevalue("pg_cluster")
+    import uuid
+
+    return cluster.create_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray cluster with two CPUs, shared by every Ray test; skips when Ray is not installed."""
+    import os
+
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    ray = pytest.importorskip("ray", reason="Ray not installed (pip install 'slant[scale]')")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield ray
+    ray.shutdown()
