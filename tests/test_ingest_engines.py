@@ -1,0 +1,95 @@
+"""Ingest under faults and at scale: SIGKILL in the middle and resume; local processes and Ray give
+the same store as analysing in one process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from _services import wait_for
+from corpus_helpers import records, write_jsonl
+from slant.ingest import ingest
+from slant.store import open_store, schema
+
+
+def _stored(db) -> dict[str, tuple]:  # noqa: ANN001
+    """Every stored article: JSON, pipeline, near-duplicate group."""
+    a = schema.articles
+    with open_store(db) as store, store.connect() as conn:
+        rows = conn.execute(select(a.c.id, a.c.article_json, a.c.pipeline, a.c.dupe_group, a.c.minhash))
+        return {r.id: (r.article_json, r.pipeline, r.dupe_group, r.minhash) for r in rows}
+
+
+def _count(db) -> int:  # noqa: ANN001
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as c:
+            return c.execute("SELECT count(*) FROM articles").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+
+
+def test_sigkill_in_the_middle_then_resume_stores_each_article_exactly_once(tmp_path):
+    recs = records(500)
+    feed = write_jsonl(tmp_path / "feed.jsonl", recs)
+    db = tmp_path / "kill.db"
+    cmd = [sys.executable, "-m", "slant.cli", "ingest", str(feed), "--db", str(db), "--batch-size", "4",
+           "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert wait_for(lambda: _count(db) >= 40 or proc.poll() is not None, timeout=120, interval=0.002)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    partial = _count(db)
+    assert 0 < partial < 500
+    assert partial % 4 == 0  # whole batches only: each batch is one transaction
+
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    with open_store(db) as store:
+        ids = store.ids()
+        runs = store.runs()
+    assert len(ids) == len(set(ids)) == 500
+    from slant.article import content_id
+
+    assert set(ids) == {content_id(r["text"]) for r in recs}
+    assert runs[0]["status"] == "running" and runs[0]["finished_at"] is None  # the killed run
+    assert runs[0]["stored"] == partial  # its counts were committed with its batches
+    assert (runs[1]["status"], runs[1]["stored"], runs[1]["skipped"]) == ("done", 500 - partial, partial)
+
+
+def _corpus(tmp_path):
+    # Near-duplicates included, so the groups are compared too.
+    recs = records(60)
+    recs.append({**recs[3], "text": recs[3]["text"] + " Updated with reaction from the ministry.",
+                 "source": "daily-ledger"})
+    return write_jsonl(tmp_path / "feed.jsonl", recs)
+
+
+def test_local_processes_give_the_same_store_as_one_process(tmp_path):
+    feed = _corpus(tmp_path)
+    one = ingest([feed], tmp_path / "one.db", batch_size=8)
+    two = ingest([feed], tmp_path / "two.db", batch_size=8, workers=2)
+    assert (one.stored, two.stored) == (61, 61)
+    assert one.duplicates == two.duplicates == 1
+    assert _stored(tmp_path / "one.db") == _stored(tmp_path / "two.db")
+
+
+@pytest.mark.ray
+def test_ray_engine_gives_the_same_store_as_local(ray_cluster, tmp_path):
+    feed = _corpus(tmp_path)
+    local = ingest([feed], tmp_path / "local.db", batch_size=8)
+    on_ray = ingest([feed], tmp_path / "ray.db", batch_size=8, engine="ray", workers=2)
+    assert (on_ray.read, on_ray.stored, on_ray.duplicates) == (local.read, local.stored, local.duplicates)
+    assert _stored(tmp_path / "ray.db") == _stored(tmp_path / "local.db")
+    with open_store(tmp_path / "ray.db") as store:
+        assert store.runs()[0]["engine"] == "ray"
+    again = ingest([feed], tmp_path / "ray.db", batch_size=8, engine="ray", workers=2)
+    assert (again.stored, again.skipped) == (0, 61)
