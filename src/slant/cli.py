@@ -466,6 +466,36 @@ def export(
     typer.echo(f"exported {n} articles", err=True)
 
 
+@app.command()
+def serve(
+    db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP + " Without it, only /api/analyze and the analyse page.")] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to bind; any non-loopback address needs $SLANT_TOKEN.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on.")] = 8000,
+    config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Pipeline config.")] = None,
+    analysers: Annotated[
+        Optional[str], typer.Option("--analysers", "-a", help="Comma-separated analysers (default: every one whose model loads).")
+    ] = None,
+    cors: Annotated[Optional[list[str]], typer.Option("--cors", help="Allow cross-origin requests from ORIGIN (repeatable).")] = None,
+) -> None:
+    """Serve the JSON API (OpenAPI at /openapi.json) and the web pages: analyse, article view, corpus.
+
+    Bound to 127.0.0.1 by default. Bound to any other address, it needs a token in $SLANT_TOKEN and
+    every request must carry it (Authorization: Bearer TOKEN, or ?token=TOKEN once in a browser).
+    """
+    import os
+
+    from .web import serve as run_server
+    from .web.security import check_bind
+
+    token = os.environ.get("SLANT_TOKEN") or None
+    check_bind(host, token)  # before the models load: refuse fast
+    names = [a.strip() for a in analysers.split(",") if a.strip()] if analysers else None
+    if db is not None and "://" not in db and not Path(db).exists():
+        raise SlantError(f"--db {db}: no such database (store articles first with `slant ingest --db {db}`)")
+    typer.echo(f"slant: serving on http://{host}:{port}/" + (" (token required)" if token else ""), err=True)
+    run_server(host=host, port=port, token=token, db=db, config=config, analysers=names, cors=cors or None)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: runs the app and turns errors into one line and an exit status."""
     args = sys.argv[1:] if argv is None else argv

@@ -1,0 +1,102 @@
+"""Server-rendered pages: analyse, article view, corpus, API reference.
+
+Templates get plain data (``view.py``) and Jinja escapes every value: article text never reaches
+the page as markup. Data the scripts need travels as JSON in a ``<script type="application/json">``
+block through Jinja's ``tojson`` filter, which escapes ``<``, ``>`` and ``&``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+
+from ..article import Article
+from ..errors import SlantError
+from ..stats import BY
+from . import view
+from .api import _DATE, _filters, read_request
+
+router = APIRouter(include_in_schema=False)
+
+
+def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLResponse:
+    st = request.app.state
+    return st.templates.TemplateResponse(request, name, {"analysers": st.pipeline.names,
+                                                          "has_corpus": st.corpus is not None, **ctx},
+                                         status_code=status)
+
+
+def article_page(request: Request, art: Article, stored: bool) -> HTMLResponse:
+    return render(
+        request, "article.html", art=art, meta=art.meta, paragraphs=view.layout(art), categories=view.categories(),
+        labels=view.labels_by_task(art), actors=view.actors_view(art), quotes=view.quotes_view(art),
+        others=view.other_layers(art), data=view.page_data(art), stored=stored,
+        counts={c["index"]: sum(1 for t in art.techniques
+                                if view.technique_info().get(t.technique, {}).get("cat") == c["index"])
+                for c in view.categories()},
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    return render(request, "analyse.html")
+
+
+@router.post("/analyze", response_class=HTMLResponse)
+async def analyse_form(request: Request) -> HTMLResponse:
+    try:
+        art = await read_request(request)
+        art = await request.app.state.runner.analyse(art)
+    except SlantError as exc:
+        return render(request, "analyse.html", status=400, error=str(exc))
+    return article_page(request, art, stored=False)
+
+
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def stored_article(request: Request, article_id: str) -> HTMLResponse:
+    corpus = request.app.state.corpus
+    art = corpus.article(article_id[:64]) if corpus is not None else None
+    if art is None:
+        raise HTTPException(404, f"no article {article_id!r} in the corpus")
+    return article_page(request, art, stored=True)
+
+
+@router.get("/corpus", response_class=HTMLResponse)
+def corpus_page(request: Request, q: str | None = None, source: str | None = None,
+                date_from: Annotated[str | None, Query(pattern=_DATE + "|^$")] = None,
+                date_to: Annotated[str | None, Query(pattern=_DATE + "|^$")] = None,
+                technique: str | None = None, frame: str | None = None, narrative: str | None = None,
+                actor: str | None = None, offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+    corpus = request.app.state.corpus
+    form = {"q": q or "", "source": source or "", "date_from": date_from or "", "date_to": date_to or "",
+            "technique": technique or "", "frame": frame or "", "narrative": narrative or "", "actor": actor or ""}
+    if corpus is None:
+        return render(request, "corpus.html", form=form, results=None, stats=None, dupes=None, size=0)
+    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor)
+    error = None
+    try:
+        results = corpus.search(q, filters, 25, offset)
+        stats = corpus.all_stats(q, filters)
+    except SlantError as exc:
+        error, results, stats = str(exc), None, None
+    return render(request, "corpus.html", form=form, results=results, stats=stats, by=BY, error=error,
+                  dupes=corpus.dupes(20, 0), size=corpus.size(), offset=offset,
+                  qs=urlencode({k: v for k, v in form.items() if v}))
+
+
+@router.get("/api", response_class=HTMLResponse)
+def api_reference(request: Request) -> HTMLResponse:
+    schema = request.app.openapi()
+    ops = []
+    for path, item in schema.get("paths", {}).items():
+        for method, op in item.items():
+            params = [{"name": p["name"], "in": p["in"], "description": p.get("description") or
+                       p.get("schema", {}).get("pattern", "")} for p in op.get("parameters", [])]
+            body = list(op.get("requestBody", {}).get("content", {}))
+            ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                        "description": op.get("description", ""), "params": params, "body": body,
+                        "responses": list(op.get("responses", {}))})
+    return render(request, "api.html", ops=ops)

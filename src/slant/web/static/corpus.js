@@ -1,0 +1,75 @@
+// slant corpus page: bar charts in plain SVG from the statistics the server rendered.
+(function () {
+  "use strict";
+  var el = document.getElementById("stats-data");
+  if (!el) return;
+  var stats = JSON.parse(el.textContent);
+  var NS = "http://www.w3.org/2000/svg";
+  var FILTER = { source: "source", technique: "technique", frame: "frame", narrative: "narrative" };
+
+  function node(tag, attrs, text) {
+    var n = document.createElementNS(NS, tag);
+    for (var k in attrs) n.setAttribute(k, attrs[k]);
+    if (text != null) n.textContent = text;
+    return n;
+  }
+  function short(s, n) { s = String(s); return s.length > n ? s.slice(0, n - 1) + "…" : s; }
+  function filterLink(by, key) {
+    if (!FILTER[by]) return null;
+    var params = new URLSearchParams(location.search);
+    params.set(FILTER[by], key); params.delete("offset");
+    return "/corpus?" + params.toString();
+  }
+
+  // Horizontal bars: one row per key, longest first (as the server ordered them).
+  function hbars(svg, table) {
+    var rows = table.rows.slice(0, 20), W = 520, rowH = 20, left = 190, top = 6;
+    var H = top + rows.length * rowH + 24;
+    var max = Math.max.apply(null, rows.map(function (r) { return r[1]; }).concat([1]));
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    rows.forEach(function (r, i) {
+      var y = top + i * rowH, w = (W - left - 50) * r[1] / max;
+      var label = node("text", { x: left - 6, y: y + 14, "text-anchor": "end" }, short(r[0], 30));
+      label.appendChild(node("title", {}, String(r[0])));
+      var bar = node("rect", { "class": "bar", x: left, y: y + 3, width: Math.max(1, w), height: rowH - 6, rx: 2 });
+      bar.appendChild(node("title", {}, r[0] + ": " + r[1] + " " + table.columns[1]));
+      var link = filterLink(table.by, r[0]);
+      var holder = svg;
+      if (link) { holder = node("a", { href: link }); svg.appendChild(holder); }
+      holder.appendChild(label); holder.appendChild(bar);
+      svg.appendChild(node("text", { x: left + w + 4, y: y + 14 }, String(r[1])));
+    });
+    svg.appendChild(node("line", { "class": "axis", x1: left, y1: top, x2: left, y2: top + rows.length * rowH }));
+  }
+
+  // Vertical bars over time: one column per month, in order.
+  function timeline(svg, table) {
+    var rows = table.rows, W = 520, H = 220, left = 34, bottom = 40, top = 10;
+    var max = Math.max.apply(null, rows.map(function (r) { return r[1]; }).concat([1]));
+    var bw = Math.max(4, Math.min(40, (W - left - 10) / Math.max(1, rows.length)));
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    svg.appendChild(node("line", { "class": "axis", x1: left, y1: H - bottom, x2: W - 4, y2: H - bottom }));
+    svg.appendChild(node("line", { "class": "axis", x1: left, y1: top, x2: left, y2: H - bottom }));
+    svg.appendChild(node("text", { x: left - 4, y: top + 8, "text-anchor": "end" }, String(max)));
+    svg.appendChild(node("text", { x: left - 4, y: H - bottom, "text-anchor": "end" }, "0"));
+    var every = Math.ceil(rows.length / 12);
+    rows.forEach(function (r, i) {
+      var h = (H - bottom - top) * r[1] / max, x = left + 4 + i * bw;
+      var bar = node("rect", { "class": "bar", x: x, y: H - bottom - h, width: bw - 3, height: Math.max(1, h), rx: 2 });
+      bar.appendChild(node("title", {}, r[0] + ": " + r[1] + " " + table.columns[1]));
+      svg.appendChild(bar);
+      if (i % every === 0) {
+        svg.appendChild(node("text", { x: x + bw / 2, y: H - bottom + 14, "text-anchor": "end",
+                                       transform: "rotate(-35 " + (x + bw / 2) + " " + (H - bottom + 14) + ")" }, r[0]));
+      }
+    });
+  }
+
+  document.querySelectorAll("figure.chart").forEach(function (fig) {
+    var by = fig.getAttribute("data-by"), table = stats[by], svg = fig.querySelector("svg");
+    if (!table || !table.rows.length) return;
+    if (by === "month") timeline(svg, table); else hbars(svg, table);
+    svg.setAttribute("data-drawn", "1");
+  });
+  document.body.setAttribute("data-ready", "1");
+})();

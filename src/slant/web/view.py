@@ -1,0 +1,248 @@
+"""An Article laid out for the article page: paragraphs, sentences and highlighted pieces.
+
+The text is cut at every boundary any layer has (paragraphs, sentences, technique spans, mentions,
+quotes), so each piece is covered by one fixed set of spans. The template wraps a covered piece in
+one nested ``<mark>`` per coarse category, each drawing its underline in its own lane, so overlapping
+techniques stay visible; the piece's ``data-s`` lists its technique spans for the tooltip. Pieces are
+plain strings handed to Jinja, which escapes them: no markup is ever built from article text here.
+
+Layers the page has no panel for are shown as generic tables (``other_layers``), so a new layer
+appears without a change to the page.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+import msgspec
+
+from .. import taxonomy
+from ..article import Article
+
+# Layers with their own panel on the page; every other list layer is shown as a table.
+SHOWN = {"paragraphs", "sentences", "techniques", "paragraph_techniques", "entities", "actors", "quotes",
+         "relations", "labels", "provenance", "subjectivity", "claims"}
+# Category colours for the page (the taxonomy's colours are terminal styles): colour-blind-safe.
+PALETTE = ["#d62728", "#ff7f0e", "#9467bd", "#17becf", "#2ca02c", "#bcbd22", "#8c564b", "#e377c2"]
+
+
+@dataclass
+class Piece:
+    text: str
+    start: int
+    end: int
+    spans: list[int] = field(default_factory=list)  # technique span indices
+    cats: list[int] = field(default_factory=list)  # category indices, ascending
+    actors: list[int] = field(default_factory=list)
+    quote: bool = False
+
+    @property
+    def plain(self) -> bool:
+        return not (self.spans or self.actors or self.quote)
+
+
+@dataclass
+class SentenceView:
+    index: int  # into Article.sentences, -1 for text between sentences
+    pieces: list[Piece]
+    scores: list[dict] = field(default_factory=list)  # subjectivity / claims labels of the sentence
+
+
+@dataclass
+class ParagraphView:
+    index: int
+    sentences: list[SentenceView]
+    badges: list[dict] = field(default_factory=list)  # paragraph techniques / labels
+
+
+def categories() -> list[dict]:
+    tax = taxonomy.load()
+    return [{"index": i, "name": c, "colour": PALETTE[i % len(PALETTE)]} for i, c in enumerate(tax.categories)]
+
+
+def technique_info() -> dict[str, dict]:
+    tax = taxonomy.load()
+    cats = {c: i for i, c in enumerate(tax.categories)}
+    return {t.name: {"label": t.label, "category": t.category, "cat": cats[t.category], "definition": t.definition}
+            for t in tax.techniques}
+
+
+def _cat_of(name: str, info: dict[str, dict]) -> int:
+    entry = info.get(name)
+    return entry["cat"] if entry else len(PALETTE) - 1
+
+
+def layout(art: Article) -> list[ParagraphView]:
+    text = art.text
+    n = len(text)
+    info = technique_info()
+    paras = [(p.start, p.end) for p in art.paragraphs] or [(0, n)]
+    sents = [(s.start, s.end) for s in art.sentences]
+    tech = [(max(0, t.start), min(n, t.end)) for t in art.techniques]
+    ments = [(m.start, m.end) for m in art.entities if m.actor >= 0]
+    quotes = [(q.start, q.end) for q in art.quotes]
+    cuts = {0, n}
+    for group in (paras, sents, tech, ments, quotes):
+        for s, e in group:
+            if 0 <= s <= n:
+                cuts.add(s)
+            if 0 <= e <= n:
+                cuts.add(e)
+    cuts_sorted = sorted(cuts)
+
+    # Sweep events: which spans cover [cuts[k], cuts[k+1])
+    def cover(spans: list[tuple[int, int]]) -> list[list[int]]:
+        out: list[list[int]] = [[] for _ in range(len(cuts_sorted))]
+        for idx, (s, e) in enumerate(spans):
+            if e <= s:
+                continue
+            k = bisect.bisect_left(cuts_sorted, s)
+            while k < len(cuts_sorted) - 1 and cuts_sorted[k] < e:
+                out[k].append(idx)
+                k += 1
+        return out
+
+    tech_cov = cover(tech)
+    ment_cov = cover(ments)
+    quote_cov = cover(quotes)
+    ment_actor = [m.actor for m in art.entities if m.actor >= 0]
+    tech_cat = [_cat_of(t.technique, info) for t in art.techniques]
+
+    scores: dict[int, list[dict]] = {}
+    for layer in ("subjectivity", "claims"):
+        for s in getattr(art, layer, []):
+            scores.setdefault(s.sentence, []).append({"layer": layer, "label": s.label, "score": s.score})
+    badges: dict[int, list[dict]] = {}
+    for pt in art.paragraph_techniques:
+        for name, score in sorted(pt.techniques.items(), key=lambda kv: -kv[1]):
+            badges.setdefault(pt.paragraph, []).append(
+                {"kind": "technique", "name": name, "label": info.get(name, {}).get("label", name),
+                 "cat": _cat_of(name, info), "score": score})
+    for lab in art.labels:
+        if lab.paragraph >= 0:
+            badges.setdefault(lab.paragraph, []).append(
+                {"kind": "label", "name": lab.label, "label": f"{lab.task}: {lab.label}", "cat": -1, "score": lab.score})
+
+    def pieces(s: int, e: int) -> list[Piece]:
+        out = []
+        k = bisect.bisect_left(cuts_sorted, s)
+        while k < len(cuts_sorted) - 1 and cuts_sorted[k] < e:
+            a, b = cuts_sorted[k], min(cuts_sorted[k + 1], e)
+            sp = tech_cov[k]
+            out.append(Piece(text[a:b], a, b, sp, sorted({tech_cat[i] for i in sp}),
+                             sorted({ment_actor[i] for i in ment_cov[k]}), bool(quote_cov[k])))
+            k += 1
+        return out
+
+    views = []
+    for pi, (ps, pe) in enumerate(paras):
+        svs = []
+        pos = ps
+        for si, (ss, se) in enumerate(sents):
+            if se <= ps or ss >= pe:
+                continue
+            ss, se = max(ss, ps), min(se, pe)
+            if ss > pos:
+                svs.append(SentenceView(-1, pieces(pos, ss)))
+            if ss < pos:
+                ss = pos
+            if se > ss:
+                svs.append(SentenceView(si, pieces(ss, se), scores.get(si, [])))
+            pos = max(pos, se)
+        if pos < pe:
+            svs.append(SentenceView(-1, pieces(pos, pe)))
+        views.append(ParagraphView(pi, svs, badges.get(pi, [])))
+    return views
+
+
+def sentence_of(art: Article, offset: int) -> int:
+    for i, s in enumerate(art.sentences):
+        if s.start <= offset < s.end:
+            return i
+    return -1
+
+
+def labels_by_task(art: Article) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for lab in sorted(art.labels, key=lambda x: -x.score):
+        if lab.paragraph >= 0:
+            continue
+        ev = [{"sentence": sentence_of(art, e.start), "start": e.start, "text": art.span_text(e)[:160]}
+              for e in lab.evidence]
+        out.setdefault(lab.task, []).append({"label": lab.label, "score": lab.score, "evidence": ev,
+                                             "extra": lab.extra})
+    # The usual tasks first, in the order analysts read them.
+    order = {"genre": 0, "frames": 1, "narratives": 2, "subnarratives": 3}
+    return dict(sorted(out.items(), key=lambda kv: (order.get(kv[0], 9), kv[0])))
+
+
+def actors_view(art: Article) -> list[dict]:
+    mentions: dict[int, int] = {}
+    for m in art.entities:
+        mentions[m.actor] = mentions.get(m.actor, 0) + 1
+    out = []
+    for i, a in enumerate(art.actors):
+        out.append({"index": i, "name": a.name, "type": a.type, "aliases": a.aliases, "role": a.role,
+                    "fine_roles": a.fine_roles, "scores": a.scores, "mentions": mentions.get(i, 0),
+                    "evidence": [{"sentence": sentence_of(art, e.start), "text": art.span_text(e)[:200]}
+                                 for e in a.evidence]})
+    return out
+
+
+def quotes_view(art: Article) -> list[dict]:
+    names = {i: a.name for i, a in enumerate(art.actors)}
+    out = []
+    for q in art.quotes:
+        speaker = names.get(q.speaker) if q.speaker >= 0 else None
+        if speaker is None and q.speaker_span is not None:
+            speaker = art.span_text(q.speaker_span)
+        cue = q.cue_text or (art.span_text(q.cue) if q.cue is not None else None)
+        out.append({"kind": q.kind, "speaker": speaker, "speaker_actor": q.speaker, "cue": cue,
+                    "text": art.span_text(q), "sentence": sentence_of(art, q.start)})
+    return out
+
+
+def graph_data(art: Article) -> dict:
+    """Nodes (actors in a relation, or all actors when there are few) and edges for the actor graph."""
+    used = {r.subject for r in art.relations} | {r.object for r in art.relations}
+    mentions: dict[int, int] = {}
+    for m in art.entities:
+        mentions[m.actor] = mentions.get(m.actor, 0) + 1
+    nodes = [{"id": i, "name": a.name, "role": a.role, "type": a.type, "mentions": mentions.get(i, 0)}
+             for i, a in enumerate(art.actors) if i in used or len(art.actors) <= 12]
+    edges = [{"source": r.subject, "target": r.object, "predicate": ("not " if r.negated else "") + r.predicate,
+              "sentence": r.sentence} for r in art.relations
+             if 0 <= r.subject < len(art.actors) and 0 <= r.object < len(art.actors)]
+    return {"nodes": nodes, "edges": edges}
+
+
+def other_layers(art: Article) -> list[dict]:
+    """Layers with no panel of their own, as tables: new layers show up without a page change."""
+    out = []
+    for name in art.__struct_fields__:
+        if name in SHOWN or name in ("text", "meta", "schema_version"):
+            continue
+        value = getattr(art, name)
+        if not isinstance(value, list) or not value:
+            continue
+        rows = [msgspec.to_builtins(v) for v in value[:500]]
+        cols: list[str] = []
+        for r in rows:
+            if isinstance(r, dict):
+                cols += [k for k in r if k not in cols]
+        out.append({"name": name, "columns": cols or ["value"],
+                    "rows": [[r.get(c) for c in cols] if isinstance(r, dict) else [r] for r in rows]})
+    return out
+
+
+def page_data(art: Article) -> dict:
+    """What the page's script reads: technique spans, actors' mentions and the graph."""
+    n = len(art.text)
+    return {
+        "techniques": [{"technique": t.technique, "confidence": round(t.confidence, 3), "start": t.start,
+                        "end": min(t.end, n)} for t in art.techniques],
+        "info": technique_info(),
+        "mentions": [{"actor": m.actor, "start": m.start, "end": m.end} for m in art.entities if m.actor >= 0],
+        "graph": graph_data(art),
+    }
