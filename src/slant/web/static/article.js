@@ -136,13 +136,13 @@
       var i, j, a, b, dx, dy, d2, d, f;
       for (i = 0; i < nodes.length; i++) for (j = i + 1; j < nodes.length; j++) {
         a = nodes[i]; b = nodes[j]; dx = b.x - a.x; dy = b.y - a.y; d2 = dx * dx + dy * dy + 0.01;
-        f = 2400 * alpha / d2; d = Math.sqrt(d2);
+        f = 9000 * alpha / d2; d = Math.sqrt(d2);
         a.vx -= f * dx / d; a.vy -= f * dy / d; b.vx += f * dx / d; b.vy += f * dy / d;
       }
       edges.forEach(function (e) {
         a = byId[e.source]; b = byId[e.target]; if (a === b) return;
         dx = b.x - a.x; dy = b.y - a.y; d = Math.sqrt(dx * dx + dy * dy) + 0.01;
-        f = (d - 130) * 0.04 * alpha;
+        f = (d - 150) * 0.03 * alpha;
         a.vx += f * dx / d; a.vy += f * dy / d; b.vx -= f * dx / d; b.vy -= f * dy / d;
       });
       nodes.forEach(function (n) {

@@ -1,0 +1,142 @@
+"""A real ``slant serve`` for the web tests: a uvicorn process on a free loopback port, over a small
+corpus stored by ``slant.ingest``, and Debian's Chromium driven by Playwright.
+
+Everything here is real: the server is started as the ``slant serve`` command, the store is a
+SQLite file, the browser is /usr/bin/chromium. Screenshots go to test-output/web/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "examples" / "harbour-deal-2023.txt"
+CHROMIUM = "/usr/bin/chromium"
+ANALYSERS = "segment,techniques,entities,actors,quotes,relations"
+SHOTS = ROOT / "test-output" / "web"
+
+# An article built to attack the page: markup in the title and the text must show as text.
+XSS_TITLE = 'Harbour <script>window.__pwned = "title"</script> report'
+XSS_TEXT = (
+    'Officials said <script>window.__pwned = "script"</script> nothing.\n\n'
+    'The minister <img src=x onerror="window.__pwned = \'img\'"> called critics traitors and liars. '
+    '"We are "><svg onload="window.__pwned = \'svg\'"> proud," she said.'
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url: str, proc: subprocess.Popen, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
+        try:
+            if httpx.get(url + "/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("server did not come up")
+
+
+def corpus_records() -> list[dict]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from corpus_helpers import records
+
+    recs = records(8)
+    sample = SAMPLE.read_text("utf-8")
+    recs.append({"title": "Why does Brussels pretend the Varnia harbour deal is a triumph?", "text": sample,
+                 "date": "2023-03-14", "source": "selka-observer"})
+    # A retelling: the same story lightly edited by another outlet (a near-duplicate group).
+    recs.append({"title": "Varnia harbour deal: a triumph?", "text": sample.replace("third week", "fourth week")
+                 .replace("Monday", "Tuesday"), "date": "2023-03-15", "source": "northern-post"})
+    recs.append({"title": XSS_TITLE, "text": XSS_TEXT, "date": "2023-04-01", "source": "harbour-times"})
+    return recs
+
+
+@pytest.fixture(scope="session")
+def corpus_db(tmp_path_factory) -> Path:
+    from slant.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("corpus")
+    src = folder / "articles.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in corpus_records()), "utf-8")
+    db = folder / "corpus.db"
+    result = ingest([src], str(db), analysers=ANALYSERS.split(","), batch_size=16)
+    assert result.stored == len(corpus_records()), result
+    return db
+
+
+@pytest.fixture(scope="session")
+def server(corpus_db) -> str:
+    """Base URL of a running ``slant serve --db corpus.db`` on 127.0.0.1."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "SLANT_TOKEN"}
+    proc = subprocess.Popen([sys.executable, "-m", "slant.cli", "serve", "--db", str(corpus_db), "--port", str(port),
+                             "--analysers", ANALYSERS], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1360, "height": 900})
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    pg.on("console", lambda msg: pg.errors.append(msg.text) if msg.type == "error" else None)
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    ctx.close()
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
+@pytest.fixture(scope="session")
+def sample_text() -> str:
+    return SAMPLE.read_text("utf-8")
+
+
+def has_chromium() -> bool:
+    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None

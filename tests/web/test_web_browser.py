@@ -1,0 +1,141 @@
+"""The pages in a real browser: Debian's Chromium, driven by Playwright, against ``slant serve``."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+
+def analyse_via_page(page, server: str, text: str) -> None:
+    page.goto(server + "/")
+    page.fill("#text", text)
+    page.click("#analyse-button")
+    page.wait_for_selector("#article-text")
+
+
+def test_analyse_the_sample_shows_highlights_tooltips_and_badges(page, server, sample_text, shots):
+    analyse_via_page(page, server, sample_text)
+    assert page.inner_text("#article-title") == "Why does Brussels pretend the Varnia harbour deal is a triumph?"
+    marks = page.locator("#article-text mark.hl")
+    assert marks.count() > 0
+    # Every highlight is drawn: a coloured underline, not a transparent one.
+    colour = marks.first.evaluate("m => getComputedStyle(m).borderBottomColor")
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent")
+    # Overlapping techniques are visible: some piece carries marks of several categories, nested.
+    assert page.locator("#article-text mark.hl mark.hl").count() > 0 or page.locator(".pc[data-s*=' ']").count() > 0
+    assert page.locator(".para .badges .badge").count() > 0
+    page.screenshot(path=str(shots / "article-sample.png"), full_page=True)
+
+    # Hover shows technique, confidence and definition.
+    piece = page.locator(".pc[data-s]").first
+    piece.hover()
+    tip = page.locator("#tip")
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    assert "%" in text and len(text) > 40
+    page.screenshot(path=str(shots / "article-tooltip.png"))
+    # Focus (keyboard) shows it too.
+    page.mouse.move(0, 0)
+    page.locator(".pc[data-s]").nth(1).focus()
+    assert page.locator("#tip").is_visible()
+    assert not page.errors, page.errors
+
+
+def test_toggling_a_category_hides_its_highlights(page, server, sample_text):
+    analyse_via_page(page, server, sample_text)
+    box = page.locator(".toolbar input[data-cat]").first
+    cat = box.get_attribute("data-cat")
+    mark = page.locator(f"#article-text mark.hl.c{cat}").first
+    before = mark.evaluate("m => getComputedStyle(m).borderBottomColor")
+    box.uncheck()
+    assert f"hide-c{cat}" in page.evaluate("document.body.className")
+    after = mark.evaluate("m => getComputedStyle(m).borderBottomColor")
+    assert after == "rgba(0, 0, 0, 0)" and before != after
+    box.check()
+    assert mark.evaluate("m => getComputedStyle(m).borderBottomColor") == before
+
+
+def test_opening_an_actor_marks_its_mentions_and_graph_node(page, server, sample_text, shots):
+    analyse_via_page(page, server, sample_text)
+    koval = page.locator("details.actor", has_text="Irena Koval")
+    assert page.locator("details.actor .aliases").count() > 0
+    assert page.locator(".pc.actor-on").count() == 0
+    koval.locator("summary").click()
+    page.wait_for_selector(".pc.actor-on")
+    marked = page.locator(".pc.actor-on").all_inner_texts()
+    assert any("Koval" in t for t in marked)
+    assert "premier" in koval.locator(".aliases").inner_text()
+    # The actor graph is drawn in SVG, and the open actor's node is selected.
+    page.wait_for_selector("#graph[data-drawn]")
+    assert page.locator("#graph .node circle").count() >= 2
+    assert page.locator("#graph .edge line").count() >= 1
+    assert page.locator("#graph .node.sel").count() == 1
+    page.locator("section.graph-panel").screenshot(path=str(shots / "actor-graph.png"))
+    # Clicking a graph node opens its actor.
+    koval.locator("summary").click()
+    node = page.locator("#graph .node").first
+    actor_id = node.get_attribute("data-id")
+    node.locator("circle").click()
+    assert page.locator(f"#actor-{actor_id}").evaluate("d => d.open")
+
+
+def test_quote_evidence_link_scrolls_to_the_sentence(page, server, sample_text):
+    analyse_via_page(page, server, sample_text)
+    assert page.locator("#quotes tbody tr").count() >= 1
+    link = page.locator("#quotes a.ev").last
+    sent = link.get_attribute("data-sent")
+    link.click()
+    target = page.locator(f"#s-{sent}")
+    page.wait_for_function(f"document.getElementById('s-{sent}').classList.contains('flash')")
+    box = target.bounding_box()
+    assert box is not None and 0 <= box["y"] < page.viewport_size["height"]
+
+
+def test_article_text_with_markup_runs_nothing(page, server, shots):
+    from conftest import XSS_TEXT, XSS_TITLE
+
+    # Pasted into the analyse page ...
+    analyse_via_page(page, server, XSS_TITLE + "\n\n" + XSS_TEXT)
+    assert page.evaluate("window.__pwned") is None
+    assert "<script>" in page.inner_text("#article-title")
+    body = page.inner_text("#article-text")
+    assert "onerror=" in body and "<script>" in body
+    assert page.locator("#article-text img, #article-text script, #article-text svg").count() == 0
+    # ... and stored in the corpus, shown from the store.
+    hits = httpx.get(server + "/api/articles", params={"q": "minister traitors"}).json()["items"]
+    assert hits
+    page.goto(server + "/articles/" + hits[0]["id"])
+    page.wait_for_selector("#article-text")
+    assert page.evaluate("window.__pwned") is None
+    assert "<script>" in page.inner_text("#article-title")
+    assert page.locator("main script:not([type='application/json']):not([src])").count() == 0
+    assert not page.dialogs
+    page.screenshot(path=str(shots / "article-xss.png"), full_page=True)
+
+
+def test_corpus_page_draws_charts_searches_and_lists_dupes(page, server, shots):
+    page.goto(server + "/corpus")
+    page.wait_for_selector(".chart-svg[data-drawn]")
+    assert page.locator(".chart-svg[data-drawn]").count() >= 3
+    assert page.locator("figure[data-by=technique] rect.bar").count() >= 1
+    assert page.locator("figure[data-by=month] rect.bar").count() >= 3
+    assert page.locator(".dupes details.group").count() >= 1
+    page.screenshot(path=str(shots / "corpus.png"), full_page=True)
+    page.fill("input[name=q]", "harbour deal")
+    page.fill("input[name=source]", "selka-observer")
+    page.click("#search-form button")
+    page.wait_for_selector(".hits li")
+    assert page.locator(".hits li").count() == 1
+    page.click(".hits li a")
+    page.wait_for_selector("#article-text mark.hl")
+    assert not page.errors, page.errors
+
+
+def test_article_page_is_usable_within_a_second(page, server):
+    hit = httpx.get(server + "/api/articles", params={"q": "Varnia", "source": "selka-observer"}).json()["items"][0]
+    page.goto(server + "/corpus")  # warm the browser's cache of the stylesheet and scripts
+    start = time.perf_counter()
+    page.goto(server + "/articles/" + hit["id"], wait_until="commit")
+    page.wait_for_selector("body[data-ready] #article-text mark.hl")
+    assert time.perf_counter() - start < 1.0
