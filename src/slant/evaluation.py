@@ -147,62 +147,29 @@ def _techniques(data_dir: Path, split: str = "test", **options) -> str:
 EVALUATORS["techniques"] = _techniques
 
 
-# --- entity roles (SemEval-2025 Task 10 subtask 1) ----------------------------------------------
+# --- actors layer: entity roles (SemEval-2025 Task 10 subtask 1), quote attribution -------------
 
 
-def roles_scores(data_dir: Path, split: str = "validation", model=None) -> dict:
-    """The task's measures of the roles model on a part of its shipped split (``validation`` is
-    held out), beside the baseline that always answers the commonest main and fine role of the
-    training part."""
-    from collections import Counter
+def _roles(data_dir: Path, **options) -> str:
+    from .actors_eval import evaluate_roles
 
-    from .analysers.roles import MODEL_DIR, RoleModel
-    from .train.roles import featurise, predict, read_gold, score
-
-    model = model or RoleModel(MODEL_DIR)
-    model.load()
-    split_file = model.folder / "split.json"
-    if not split_file.is_file():
-        raise SlantError(f"no split.json beside the roles model in {model.folder}")
-    parts = json.loads(split_file.read_text("utf-8"))
-    if split not in parts:
-        raise SlantError(f"unknown split {split!r}; use {' or '.join(parts)}")
-    texts, gold = read_gold(Path(data_dir))
-    ids = set(parts[split])
-    chosen = [g for g in gold if g.doc in ids]
-    if not chosen:
-        raise SlantError(f"none of the {split} documents of {split_file} found under {data_dir}")
-    out = score(chosen, predict(model, featurise(texts, chosen)))
-    train_part = [g for g in gold if g.doc in set(parts["train"])]
-    main = Counter(g.main for g in train_part).most_common(1)[0][0]
-    fine = Counter(f for g in train_part if g.main == main for f in g.fine).most_common(1)[0][0]
-    out["baseline"] = score(chosen, [(main, [fine])] * len(chosen))
-    out["baseline_answer"] = (main, fine)
-    out["split"], out["documents"] = split, len({g.doc for g in chosen})
-    return out
+    return evaluate_roles(data_dir, **options)
 
 
-def roles_report(s: dict) -> str:
-    b = s["baseline"]
-    main, fine = s["baseline_answer"]
-    return "\n".join([
-        f"Entity roles, SemEval-2025 Task 10 subtask 1, English, {s['split']} part of slant's split: "
-        f"{s['n']} mentions in {s['documents']} documents",
-        "",
-        f"{'measure':<44}{'slant':>8}{'baseline':>10}   baseline = always {main} / {fine}",
-        f"{'exact match ratio of fine roles (official)':<44}{s['emr']:8.3f}{b['emr']:10.3f}",
-        f"{'main role accuracy':<44}{s['main_accuracy']:8.3f}{b['main_accuracy']:10.3f}",
-        f"{'fine roles micro-P':<44}{s['micro_p']:8.3f}{b['micro_p']:10.3f}",
-        f"{'fine roles micro-R':<44}{s['micro_r']:8.3f}{b['micro_r']:10.3f}",
-        f"{'fine roles micro-F1':<44}{s['micro_f1']:8.3f}{b['micro_f1']:10.3f}",
-    ])
+def _quotes(data_dir: Path, **options) -> str:
+    from .actors_eval import evaluate_quotes
 
-
-def _roles(data_dir: Path, split: str = "validation", **options) -> str:
-    from .analysers.roles import MODEL_DIR, RoleModel
-
-    model = RoleModel(Path(options["model"])) if options.get("model") else None
-    return roles_report(roles_scores(Path(data_dir), split=split, model=model or RoleModel(MODEL_DIR)))
+    return evaluate_quotes(data_dir, **options)
 
 
 EVALUATORS["roles"] = _roles
+EVALUATORS["quotes"] = _quotes
+
+
+# --- document labels: genre, frames (SemEval-2023 Task 3), narratives (SemEval-2025 Task 10) ----
+
+from .doclabels_tasks import eval_frames, eval_genre, eval_narratives  # noqa: E402
+
+EVALUATORS["genre"] = eval_genre
+EVALUATORS["frames"] = eval_frames
+EVALUATORS["narratives"] = eval_narratives

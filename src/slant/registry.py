@@ -21,6 +21,7 @@ _BUILTIN = {
     "actors": "slant.analysers.actors:Actors",
     "quotes": "slant.analysers.quotes:Quotes",
     "relations": "slant.analysers.relations:Relations",
+    "roles": "slant.analysers.roles:Roles",
     "techniques": "slant.analysers.techniques:Techniques",
 }
 

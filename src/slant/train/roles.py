@@ -226,7 +226,44 @@ def train(data_dir: Path, out_dir: Path | None = None, language: str = "EN", qui
         "vocabulary": vocab,
     }, ensure_ascii=False, indent=1) + "\n", "utf-8")
     (out_dir / "split.json").write_text(json.dumps(split, indent=1) + "\n", "utf-8")
+    (out_dir / "MODEL_CARD.md").write_text(model_card(version, best, cv[best], val, len(tr), len(va),
+                                                      len(split["train"]), len(val_docs), len(vocab)), "utf-8")
     print(f"chosen C_main={best[0]} C_fine={best[1]} fine_ratio={best[2]}")
     print(f"validation ({len(va)} mentions, {len(val_docs)} documents): EMR={val['emr']:.3f} "
           f"main-role accuracy={val['main_accuracy']:.3f} fine micro-F1={val['micro_f1']:.3f}")
     print(f"wrote {out_dir}")
+
+
+def model_card(version, best, cv, val, n_train, n_val, docs_train, docs_val, n_vocab) -> str:
+    """The model card written beside the weights: data, split, choices, scores, date."""
+    return f"""# slant roles model ({version})
+
+Main role (Protagonist / Antagonist / Innocent) and fine roles of an entity mention, in the taxonomy
+of SemEval-2025 Task 10 subtask 1 (entity framing; Piskorski et al., 2025). Used by the `roles`
+analyser (actors of an article) and by `slant predict semeval2025-st1` (given mentions).
+
+- **Model**: two multinomial logistic regressions (scikit-learn at training, numpy at inference) over
+  {n_vocab} sparse features read off the en_core_web_sm parse: the words of the mention's sentence and
+  its neighbours, the governing verb and dependency, modifiers, the name itself, and the same words
+  pooled over the article's other mentions of the entity. Fine roles: the best fine role of the chosen
+  main role, plus any other within a ratio of {best[2]} of its probability.
+- **Data**: `../shared/data/semeval2025-task10/train/EN` (English training documents and
+  `subtask-1-annotations.txt`; end offsets inclusive).
+- **Split**: by document, seed {SEED}: {docs_train} training documents ({n_train} mentions) and
+  {docs_val} validation documents ({n_val} mentions), listed in `split.json`. The validation documents
+  are never seen in training or model selection.
+- **Choices**: C_main={best[0]}, C_fine={best[1]}, fine ratio={best[2]}, chosen by 5-fold
+  cross-validation over the training documents (CV exact match {cv['emr']:.3f}, main-role accuracy
+  {cv['main_accuracy']:.3f}); the shipped weights are fitted on the training documents only.
+- **Scores on the validation split** (the task's measures, `slant eval roles`):
+
+| measure | score |
+|---|---|
+| exact match ratio of fine roles (official) | {val['emr']:.3f} |
+| main-role accuracy | {val['main_accuracy']:.3f} |
+| fine roles micro-F1 | {val['micro_f1']:.3f} |
+
+- **Date**: {date.today().isoformat()}. Rebuild with `slant train roles` (needs `slant[train]`).
+- **Limits**: English only; the training news is about the Russia-Ukraine war and climate change, so
+  roles of actors in other stories lean on the same cues and are less reliable.
+"""

