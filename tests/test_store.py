@@ -35,7 +35,15 @@ def test_migrations_build_the_schema_and_reopen_is_a_no_op(db_url):
     with open_store(db_url) as store:
         with store.connect() as conn:
             ctx = MigrationContext.configure(conn)
-            assert ctx.get_current_revision() == "0001"
+            assert ctx.get_current_revision() == schema.REVISION
+            from alembic.config import Config
+            from alembic.script import ScriptDirectory
+
+            from slant.store import _MIGRATIONS
+
+            cfg = Config()
+            cfg.set_main_option("script_location", str(_MIGRATIONS))
+            assert ScriptDirectory.from_config(cfg).get_current_head() == schema.REVISION
             # The migrated database has exactly the tables and columns of schema.py, plus the
             # full-text index (schema.SEARCH_DDL), which is not part of the metadata.
             diffs = [d for d in compare_metadata(ctx, schema.metadata)

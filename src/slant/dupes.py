@@ -79,7 +79,8 @@ def shingle_hashes(text: str) -> np.ndarray:
     sh = np.zeros(m, dtype=np.uint64)
     for j in range(k):
         sh = sh * _Q + words[j : j + m]
-    return np.unique((sh >> np.uint64(32)).astype(np.uint32))
+    # Not de-duplicated: a repeated shingle cannot change a minimum, and sorting costs more.
+    return (sh >> np.uint64(32)).astype(np.uint32)
 
 
 def minhash(text: str) -> MinHash:

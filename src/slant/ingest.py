@@ -13,7 +13,9 @@ their path and reason and counted; the run goes on.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -23,7 +25,7 @@ from .article import Article
 from .config import load_config
 from .dupes import THRESHOLD, DupeIndex, minhash, to_bytes
 from .engines import build as build_engine
-from .errors import InputError
+from .errors import InputError, SlantError
 from .pipeline import Pipeline
 from .readers import CONTAINERS, guess_format, iter_articles
 from .store import BatchCounts, Pending, Store, open_store
@@ -128,14 +130,36 @@ def ingest(
                 queue.append(b)
                 yield b.todo
 
-        for analysed in eng.map(todo_lists()):
-            b = queue.pop(0)
+        def write(b: _Batch, analysed: list[Article]) -> None:
             _write(store, run_id, b, analysed, index, signature)
             for key in ("read", "stored", "updated", "skipped", "duplicates"):
                 setattr(result, key, getattr(result, key) + getattr(b.counts, key))
             result.errors.extend(b.counts.errors)
             if on_progress:
                 on_progress(b.counts.read + len(b.counts.errors))
+
+        # One writer thread, batches in order: signatures, near-duplicates and the transaction of
+        # batch k overlap the reading and analysis of batch k+1 (SQLite and PostgreSQL do their
+        # work outside the GIL). At most two batches wait, so memory stays bounded.
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="slant-store") as writer:
+                pending: deque[Future] = deque()
+                try:
+                    for analysed in eng.map(todo_lists()):
+                        pending.append(writer.submit(write, queue.pop(0), analysed))
+                        while len(pending) > 2 or (pending and pending[0].done()):
+                            pending.popleft().result()  # re-raises a store error here, in order
+                    while pending:
+                        pending.popleft().result()
+                finally:
+                    for f in pending:  # after an error: the batches behind it are not written
+                        f.cancel()
+        except BaseException as exc:
+            try:
+                store.finish_run(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
+            except SlantError:
+                pass  # the database itself is what failed
+            raise
         result.seconds = time.perf_counter() - started
         store.finish_run(run_id, "done")
         return result

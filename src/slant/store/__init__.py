@@ -99,6 +99,8 @@ class Store:
 
     def migrate(self) -> None:
         """Bring the schema to the newest packaged revision (a no-op when it is there already)."""
+        if self._revision() == schema.REVISION:
+            return  # the usual case, and without importing Alembic (half a second)
         from alembic import command
         from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
@@ -118,6 +120,13 @@ class Store:
         with self.begin() as conn:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+    def _revision(self) -> str | None:
+        with self.connect() as conn:
+            try:
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except DBAPIError:
+                return None  # no such table yet: a new database
 
     def close(self) -> None:
         self.engine.dispose()

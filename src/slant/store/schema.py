@@ -32,6 +32,10 @@ from ..article import Article
 
 metadata = MetaData()
 
+# The newest migration revision, i.e. the revision these tables are at. Opening a store at this
+# revision needs no Alembic at all (a test checks it against the migrations' head).
+REVISION = "0002_llm_cache"
+
 articles = Table(
     "articles",
     metadata,
@@ -136,7 +140,7 @@ runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
-    Column("status", String(16), nullable=False),  # running | done | failed (running after a kill)
+    Column("status", String(16), nullable=False),  # running | done | failed | interrupted (running after a kill)
     Column("slant_version", String(32), nullable=False),
     Column("pipeline", Text, nullable=False),
     Column("config", Text, nullable=False),  # the merged TOML config, as JSON
@@ -158,6 +162,22 @@ run_errors = Table(
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
     Column("source", Text, nullable=False),
     Column("reason", Text, nullable=False),
+)
+
+# Answers of the optional LLM reader (slant.llm.cache), by (prompt name@version, model, input hash);
+# added by revision 0002_llm_cache.
+llm_cache = Table(
+    "llm_cache",
+    metadata,
+    Column("key", String(64), primary_key=True),  # sha256 of prompt@version, model, input hash
+    Column("prompt", String(96), nullable=False),  # name@version
+    Column("model", Text, nullable=False),
+    Column("input_hash", String(64), nullable=False),
+    Column("answer", Text, nullable=False),  # the validated answer, as the model wrote it
+    Column("prompt_tokens", Integer, nullable=False),
+    Column("completion_tokens", Integer, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 FLAT_TABLES = (spans, labels, actors, quotes, relations)
