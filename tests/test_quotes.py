@@ -105,3 +105,27 @@ def test_quote_marks_pairs_and_apostrophes():
 def test_no_quotes_in_plain_narration(nlp):
     art = nlp(parse_plain("The mayor resigned. Nobody was surprised by the scandal."))
     assert art.quotes == []
+
+
+@pytest.mark.shared_data
+def test_speaker_attribution_on_the_gold_set(shared_data):
+    """The issue's target: speaker-attribution F1 >= 0.80 on the hand-made gold set
+    (tests/fixtures/quotes, 26 SemEval-2025 documents; ``slant eval quotes``)."""
+    from slant import actors_eval
+
+    gold = actors_eval.load_quote_gold()
+    assert len(gold) >= 200 and len({g.doc for g in gold}) >= 25
+    scores = actors_eval.score_quotes(gold, actors_eval.slant_quotes(actors_eval.semeval2025_texts(shared_data, [g.doc for g in gold])))
+    assert scores["attribution"][2] >= 0.80
+    assert scores["detection"][2] >= 0.85
+
+
+def test_attribution_scorer_matches_surnames_not_pronouns():
+    from slant.actors_eval import GoldQuote, score_quotes, speaker_matches
+
+    assert speaker_matches(["Jim Taiclet", "Taiclet"], ["CEO Taiclet"])
+    assert not speaker_matches(["Jim Taiclet"], ["he"])
+    gold = [GoldQuote("d", 0, 10, "direct", ["Ana Vask"]), GoldQuote("d", 20, 30, "indirect", ["the ministry"])]
+    s = score_quotes(gold, {"d": [(0, 10, ["Vask"]), (20, 30, ["she"]), (40, 50, [])]})
+    assert s["attribution"][:2] == (0.5, 0.5)  # one of two quotes with a speaker, one of two gold quotes
+    assert s["detection"][1] == 1.0

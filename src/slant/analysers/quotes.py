@@ -475,8 +475,8 @@ class QuoteFinder:
     def _carry_speakers(art: Article, quotes: list[Quote], para_of) -> None:
         """Speaker continuity, as readers attribute: a quote without a cue continues the quote
         before it (same or previous paragraph); an unresolved "he"/"she"/"it" speaking is the last
-        speaker of that kind, or the nearest such actor named before in the paragraph or the one
-        before."""
+        speaker of that kind, or the nearest such actor named before in the paragraph or the three
+        before (a profile names its subject once, then quotes "she" for paragraphs)."""
         last: Quote | None = None
         for q in quotes:
             pronoun = art.span_text(q.speaker_span).lower() if q.speaker_span is not None and q.speaker < 0 else ""
@@ -491,7 +491,7 @@ class QuoteFinder:
                     pick = last.speaker
                 else:
                     p = para_of(q.speaker_span.start)
-                    lo = art.paragraphs[max(p - 1, 0)].start if p >= 0 and art.paragraphs else 0
+                    lo = art.paragraphs[max(p - 3, 0)].start if p >= 0 and art.paragraphs else 0
                     before = [m for m in art.entities if m.actor >= 0 and lo <= m.start < q.speaker_span.start
                               and m.kind != "pronoun" and _kind_ok(art.actors[m.actor].type, want)]
                     if before:
