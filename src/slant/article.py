@@ -33,6 +33,7 @@ LAYERS = (
     "claims",
     "subjectivity",
     "labels",
+    "llm",
 )
 
 
@@ -137,6 +138,26 @@ class DocLabel(msgspec.Struct, kw_only=True, omit_defaults=True):
     extra: dict[str, str] = {}
 
 
+class LLMRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What an LLM said about the article (``slant.llm``), kept apart from the learned heads' layers.
+
+    ``use`` is explain (a grounded explanation of the dominant narrative), verify (a second opinion
+    on one low-confidence span or label, named by ``target``, e.g. ``techniques[3]``) or replace
+    (the LLM filled ``target`` itself, through the shipped heads' own records). ``evidence`` are the
+    sentences the LLM quoted, located in the text; ``error`` says why a use produced nothing.
+    """
+
+    use: str
+    model: str
+    prompt: str  # prompt name@version (slant/llm/prompts)
+    target: str | None = None
+    label: str | None = None
+    verdict: str | None = None  # verify: agree | disagree | unsure
+    text: str = ""
+    evidence: list[Span] = []
+    error: str | None = None
+
+
 class Provenance(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Which analyser, in which version and with which model, produced a layer."""
 
@@ -166,6 +187,7 @@ class Article(msgspec.Struct, kw_only=True, dict=True):
     claims: list[SentenceScore] = []
     subjectivity: list[SentenceScore] = []
     labels: list[DocLabel] = []
+    llm: list[LLMRecord] = []
     provenance: list[Provenance] = []
     schema_version: str = SCHEMA_VERSION
 

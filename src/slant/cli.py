@@ -85,6 +85,13 @@ def analyze(
     actors: Annotated[
         Optional[Path], typer.Option("--actors", help="Aliases YAML mapping names, nicknames and epithets to actors.")
     ] = None,
+    llm: Annotated[
+        Optional[str], typer.Option("--llm", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 ([llm] url).")
+    ] = None,
+    llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="Model name at the endpoint ([llm] model).")] = None,
+    llm_uses: Annotated[
+        Optional[str], typer.Option("--llm-uses", help="explain,verify,replace:techniques,replace:narratives ([llm] uses).")
+    ] = None,
 ) -> None:
     """Analyse articles and show or write the result.
 
@@ -101,8 +108,17 @@ def analyze(
     if actors is not None and "actors" not in nlp.names:
         raise SlantError("--actors needs the actors analyser in the pipeline (e.g. -a segment,entities,actors)")
     max_bytes = int(nlp.config.get("reader", {}).get("max_bytes", 5 * 1024 * 1024))
+    reader, llm_failed = None, 0
+    if llm or llm_model or llm_uses or (nlp.config.get("llm") or {}).get("url"):
+        from .llm import attach  # only with an endpoint: the default path never imports the LLM code
 
-    failures = 0
+        try:
+            reader = attach(nlp, url=llm, model=llm_model, uses=llm_uses)
+        except SlantError as exc:  # the LLM is optional: say why it is off, and analyse without it
+            _error(f"llm: {exc}; the analysis goes on without the LLM")
+            llm_failed = 1
+    failures = llm_failed
+
 
     def articles():
         nonlocal failures
@@ -116,6 +132,12 @@ def analyze(
     with open_sink(format.value, out) as sink:
         for art in nlp.pipe(articles()):
             sink.write(art)
+    if reader is not None:
+        reader.close()
+        for problem in reader.problems:  # the LLM failed: said once each, the analysis went on without it
+            _error(problem)
+        failures += len(reader.problems)
+        typer.echo(reader.summary(), err=True)
     if failures:
         raise typer.Exit(1)
 
@@ -242,12 +264,26 @@ def graph(
 def eval_(
     task: Annotated[str, typer.Argument(help="Task to score, e.g. techniques.")],
     data: Annotated[Optional[Path], typer.Option("--data", help="Annotated corpora (default: $SLANT_DATA or ../shared/data).")] = None,
+    split: Annotated[Optional[str], typer.Option("--split", help="Part of the split to score (default: test; dev with --llm).")] = None,
+    llm: Annotated[
+        Optional[str], typer.Option("--llm", help="Also score an OpenAI-compatible endpoint replacing the model (techniques).")
+    ] = None,
+    llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="Model name at the endpoint.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="With --llm: only the first N articles.")] = None,
 ) -> None:
     """Score a shipped model on its held-out split with the shared task's official rules."""
     from .corpora import data_dir
     from .evaluation import evaluate
 
-    typer.echo(evaluate(task, data_dir(data)))
+    options: dict = {"split": split} if split else {}
+    if llm or llm_model:
+        if task not in ("techniques",):
+            raise SlantError(f"--llm: the LLM can stand in for the techniques model; {task!r} has no such comparison yet")
+        from .config import load_config
+        from .llm import settings
+
+        options = {"split": split or "dev", "limit": limit, "llm": settings(load_config(), url=llm, model=llm_model)}
+    typer.echo(evaluate(task, data_dir(data), **options))
 
 
 @app.command()

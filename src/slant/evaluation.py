@@ -141,6 +141,10 @@ def techniques_report(scores: dict) -> str:
 
 
 def _techniques(data_dir: Path, split: str = "test", **options) -> str:
+    if options.get("llm"):  # the LLM (slant.llm, use replace) beside the shipped model, same articles
+        from .llm.evaluate import compare_techniques
+
+        return compare_techniques(Path(data_dir), split=split, limit=options.get("limit"), **options["llm"])
     return techniques_report(techniques_scores(Path(data_dir), split=split))
 
 

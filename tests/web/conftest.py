@@ -70,6 +70,28 @@ def corpus_records() -> list[dict]:
     return recs
 
 
+def add_labels(db: Path) -> None:
+    """Give the stored sample document labels and sentence scores, as the genre, frames, narratives
+    and subjectivity analysers would (their models are not part of these tests), through the store."""
+    from slant.article import DocLabel, SentenceScore, Span
+    from slant.store import BatchCounts, Pending, open_store
+
+    with open_store(db) as store:
+        art = next(a for a in list(store.articles()) if a.meta.source == "selka-observer")
+        s = art.sentences
+        art.labels = [
+            DocLabel(task="genre", label="opinion", score=0.91, evidence=[Span(start=s[3].start, end=s[3].end)]),
+            DocLabel(task="frames", label="Political", score=0.74, evidence=[Span(start=s[6].start, end=s[6].end)]),
+            DocLabel(task="narratives", label="EU betrays the nation", score=0.66,
+                     evidence=[Span(start=s[-1].start, end=s[-1].end)]),
+            DocLabel(task="frames", label="Economic", score=0.58, paragraph=2),
+        ]
+        art.subjectivity = [SentenceScore(start=s[1].start, end=s[1].end, sentence=1, label="SUBJ", score=0.83)]
+        run = store.begin_run(slant_version="test", pipeline="labels", config={}, engine="test", workers=1, inputs=[])
+        store.write_batch(run, [Pending(art, art.to_json().decode(), replace=True)], BatchCounts(), "labels")
+        store.finish_run(run)
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> str:
     """Base URL of a running ``slant serve --db corpus.db`` on 127.0.0.1.
@@ -95,6 +117,7 @@ def server(tmp_path_factory) -> str:
     try:
         result = ingest([src], str(db), analysers=INGEST_ANALYSERS.split(","), batch_size=16)
         assert result.stored == len(records), result
+        add_labels(db)
         wait_up(url, proc)
         yield url
     finally:

@@ -67,6 +67,7 @@ def render(art: Article) -> Group:
         _quotes_table,
         _relations_table,
         _sentence_scores_table,
+        _llm_section,
     ):
         table = section(art)
         if table is not None:
@@ -256,6 +257,26 @@ def _relations_table(art: Article) -> Table | None:
         k = e.sentences[0] if e.sentences else -1
         first = _excerpt(art, art.sentences[k].start, art.sentences[k].end) if 0 <= k < len(art.sentences) else ""
         t.add_row(_actor_name(art, e.subject), pred, _actor_name(art, e.object), str(e.weight), first)
+    return t
+
+
+def _llm_section(art: Article) -> Table | None:
+    """What the LLM said (slant.llm): explanations with their quoted evidence, second opinions,
+    what it replaced, and the errors of uses that produced nothing."""
+    if not art.llm:
+        return None
+    t = Table(title=f"LLM reader ({art.llm[0].model}; never mixed into the layers above unless replaced)",
+              title_justify="left")
+    for col in ("use", "about", "says", "evidence"):
+        t.add_column(col)
+    for r in art.llm:
+        about = " ".join(x for x in (r.target, r.label) if x) or ""
+        if r.error and not r.text:
+            says = Text(f"error: {r.error}", style="red")
+        else:
+            says = Text(((r.verdict + ": ") if r.verdict else "") + r.text)
+        ev = "\n".join(f"“{_excerpt(art, e.start, e.end)}” [{e.start}:{e.end}]" for e in r.evidence[:3])
+        t.add_row(r.use, about, says, ev)
     return t
 
 

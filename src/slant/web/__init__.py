@@ -11,6 +11,7 @@ same generator as the published JSON Schema: the server holds no second copy of 
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import msgspec
@@ -30,6 +31,14 @@ from .security import MAX_BODY, Guard, check_bind
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("slant.web")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI):  # noqa: ANN202
+    yield
+    app.state.runner.close()
+    if app.state.corpus is not None:
+        app.state.corpus.store.close()
 
 
 def create_app(
@@ -57,6 +66,7 @@ def create_app(
         description="Analyse news articles for persuasion techniques, actors, quotes and labels, and "
                     "search a stored corpus. Article offsets are character offsets into `text`.",
         docs_url=None, redoc_url=None,  # their pages load scripts from a CDN; /api is the offline reference
+        lifespan=_lifespan,
     )
     app.state.pipeline = info.pipeline
     app.state.skipped = info.skipped
@@ -124,12 +134,6 @@ def create_app(
         return schema
 
     app.openapi = openapi
-
-    @app.on_event("shutdown")
-    def _stop() -> None:
-        app.state.runner.close()
-        if corpus is not None:
-            corpus.store.close()
 
     guarded = Guard(app, token=token, max_body=max_body)
     guarded.app_state = app.state  # for tests and the benchmark

@@ -37,10 +37,11 @@ class PipelineInfo:
 
 
 def build_pipeline(config=None, analysers: list[str] | None = None) -> PipelineInfo:  # noqa: ANN001
-    """The server's pipeline: ``analysers`` as named (errors are fatal), or every loadable one."""
+    """The server's pipeline: ``analysers`` as named, or the pipeline of an explicit ``config``
+    (errors are fatal either way), or else every analyser whose model loads."""
     cfg = config if isinstance(config, dict) else load_config(config)
-    if analysers:
-        nlp = Pipeline.from_config(cfg, analysers=analysers)
+    if analysers or config is not None:  # named, or the pipeline of a config given explicitly
+        nlp = Pipeline.from_config(cfg, **({"analysers": analysers} if analysers else {}))
         nlp.load()
         return PipelineInfo(nlp)
     names = [n for n in PREFERRED if n in registry.available()]

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import msgspec
+from markupsafe import Markup, escape
 
 from .. import taxonomy
 from ..article import Article
@@ -41,6 +43,20 @@ class Piece:
     def plain(self) -> bool:
         return not (self.spans or self.actors or self.quote)
 
+    def html(self) -> str:
+        """The piece as markup. The text goes through ``escape``; the rest are numbers and fixed
+        class names. Built here rather than by a template macro: a long article has thousands of
+        pieces, and this is ten times faster than a macro call per piece."""
+        text = escape(self.text)
+        if self.plain:
+            return text
+        cls = "pc" + (" men" if self.actors else "") + (" quo" if self.quote else "")
+        attrs = f' data-s="{" ".join(map(str, self.spans))}" tabindex="0"' if self.spans else ""
+        if self.actors:
+            attrs += f' data-a="{" ".join(map(str, self.actors))}"'
+        opened = "".join(f'<mark class="hl c{int(c)}">' for c in self.cats)
+        return f'<span class="{cls}"{attrs}>{opened}{text}{"</mark>" * len(self.cats)}</span>'
+
 
 @dataclass
 class SentenceView:
@@ -55,12 +71,29 @@ class ParagraphView:
     sentences: list[SentenceView]
     badges: list[dict] = field(default_factory=list)  # paragraph techniques / labels
 
+    def html(self) -> Markup:
+        """The paragraph's text: sentences (``id="s-N"``, the targets of evidence links) made of pieces,
+        each sentence followed by its sentence-level scores."""
+        out = []
+        for s in self.sentences:
+            body = "".join(pc.html() for pc in s.pieces)
+            if s.index < 0:
+                out.append(body)
+                continue
+            out.append(f'<span class="sent" id="s-{int(s.index)}">{body}</span>')
+            for sc in s.scores:
+                out.append(f'<span class="sscore" title="{escape(sc["layer"])} {float(sc["score"]):.2f}">'
+                           f'{escape(sc["label"])}</span>')
+        return Markup("".join(out))
 
+
+@lru_cache(maxsize=1)
 def categories() -> list[dict]:
     tax = taxonomy.load()
     return [{"index": i, "name": c, "colour": PALETTE[i % len(PALETTE)]} for i, c in enumerate(tax.categories)]
 
 
+@lru_cache(maxsize=1)
 def technique_info() -> dict[str, dict]:
     tax = taxonomy.load()
     cats = {c: i for i, c in enumerate(tax.categories)}

@@ -117,7 +117,8 @@
     a.addEventListener("click", function (ev) { ev.preventDefault(); openActor(a.getAttribute("data-actor")); });
   });
 
-  document.body.setAttribute("data-ready", "1");
+  // Text, highlights and handlers are in place: note when, in ms since navigation started.
+  document.body.setAttribute("data-ready", String(Math.round(performance.now())));
 
   // --- actor graph: a small force layout in plain SVG, draggable --------------------------------
   var svg = document.getElementById("graph");
