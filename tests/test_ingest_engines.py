@@ -93,3 +93,38 @@ def test_ray_engine_gives_the_same_store_as_local(ray_cluster, tmp_path):
         assert store.runs()[0]["engine"] == "ray"
     again = ingest([feed], tmp_path / "ray.db", batch_size=8, engine="ray", workers=2)
     assert (again.stored, again.skipped) == (0, 61)
+
+
+@pytest.mark.postgres
+def test_postgres_stopped_mid_run_leaves_whole_batches_only(pg_cluster, tmp_path):
+    import psycopg
+
+    url = pg_cluster.create_database("midrun_test")
+    feed = write_jsonl(tmp_path / "feed.jsonl", records(500))
+    dsn = f"host=127.0.0.1 port={pg_cluster.port} user=postgres dbname=midrun_test"
+
+    def count() -> int:
+        try:
+            with psycopg.connect(dsn, connect_timeout=2) as c:
+                return c.execute("SELECT count(*) FROM articles").fetchone()[0]
+        except psycopg.Error:
+            return 0
+
+    cmd = [sys.executable, "-m", "slant.cli", "ingest", str(feed), "--db", url, "--batch-size", "4", "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_for(lambda: count() >= 20 or proc.poll() is not None, timeout=120, interval=0.01)
+        pg_cluster._run("pg_ctl", "stop", "-D", str(pg_cluster.data), "-w", "-m", "immediate")
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        pg_cluster.start()
+    assert proc.returncode not in (0, None), "the run finished before the server was stopped"
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("slant: error: postgresql"), err
+    with open_store(url) as store:
+        stored = store.count()
+        run = store.runs()[0]
+    assert 0 < stored < 500 and stored % 4 == 0  # whole batches only
+    assert run["stored"] == stored  # the run's counts were committed with the batches

@@ -173,7 +173,7 @@ def groups(store) -> list[Group]:  # noqa: ANN001 - slant.store.Store
     q = (select(a.c.id, a.c.title, a.c.source, a.c.date, a.c.minhash, a.c.dupe_group, a.c.num)
          .where(a.c.dupe_group.is_not(None)).order_by(a.c.num))
     by_group: dict[str, list] = {}
-    with store.connect() as conn, store._errors():
+    with store.connect() as conn:
         for row in conn.execute(q):
             by_group.setdefault(row.dupe_group, []).append(row)
     out = []

@@ -68,7 +68,7 @@ def stats(store: Store, by: str, query: str | None = None, filters: Filters | No
         stmt = stmt.order_by(literal_column(columns[1]).desc(), "key")
     if limit:
         stmt = stmt.limit(limit)
-    with store.connect() as conn, store._errors():
+    with store.connect() as conn:
         rows = [tuple(r) for r in conn.execute(stmt)]
     return Table(by, columns, rows)
 

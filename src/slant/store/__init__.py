@@ -13,6 +13,7 @@ Errors from the database come out as ``StoreError``: one line naming the databas
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -30,6 +31,9 @@ from ..errors import SlantError
 from . import schema
 
 DEFAULT_DB = "slant.db"
+# The store reports database failures itself, as one StoreError; psycopg's own "error ignored"
+# warnings about the same lost connection would only add lines around it.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -87,9 +91,11 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"{self.display}: {exc}") from None
 
-    def connect(self) -> Connection:
-        with self._errors():
-            return self.engine.connect()
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection for reading; any database error in the block, closing included, is a StoreError."""
+        with self._errors(), self.engine.connect() as conn:
+            yield conn
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -109,7 +115,7 @@ class Store:
         cfg = Config()
         cfg.set_main_option("script_location", str(_MIGRATIONS))
         head = ScriptDirectory.from_config(cfg).get_current_head()
-        with self.connect() as conn, self._errors():
+        with self.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
         if current == head:
             return
@@ -154,19 +160,19 @@ class Store:
                          .values(finished_at=_now(), status=status))
 
     def run(self, run_id: int) -> dict:
-        with self.connect() as conn, self._errors():
+        with self.connect() as conn:
             row = conn.execute(select(schema.runs).where(schema.runs.c.id == run_id)).mappings().one()
             return dict(row)
 
     def runs(self) -> list[dict]:
-        with self.connect() as conn, self._errors():
+        with self.connect() as conn:
             return [dict(r) for r in conn.execute(select(schema.runs).order_by(schema.runs.c.id)).mappings()]
 
     def run_errors(self, run_id: int | None = None) -> list[tuple[str, str]]:
         q = select(schema.run_errors.c.source, schema.run_errors.c.reason).order_by(schema.run_errors.c.id)
         if run_id is not None:
             q = q.where(schema.run_errors.c.run_id == run_id)
-        with self.connect() as conn, self._errors():
+        with self.connect() as conn:
             return [(r.source, r.reason) for r in conn.execute(q)]
 
     # --- writing ----------------------------------------------------------------------------------
@@ -176,7 +182,7 @@ class Store:
         if not ids:
             return {}
         a = schema.articles
-        with self.connect() as conn, self._errors():
+        with self.connect() as conn:
             rows = conn.execute(select(a.c.id, a.c.pipeline).where(a.c.id.in_(ids)))
             return {r.id: r.pipeline for r in rows}
 
@@ -233,24 +239,24 @@ class Store:
 
     # --- reading ----------------------------------------------------------------------------------
     def count(self) -> int:
-        with self.connect() as conn, self._errors():
+        with self.connect() as conn:
             return conn.execute(select(func.count()).select_from(schema.articles)).scalar_one()
 
     def ids(self) -> list[str]:
-        with self.connect() as conn, self._errors():
+        with self.connect() as conn:
             return list(conn.execute(select(schema.articles.c.id).order_by(schema.articles.c.num)).scalars())
 
     def articles(self, query=None) -> Iterator[Article]:
         """Stored Articles, whole; ``query`` is a select of ``articles.c.article_json`` (default: all)."""
         if query is None:
             query = select(schema.articles.c.article_json).order_by(schema.articles.c.num)
-        with self.connect() as conn, self._errors():
+        with self.connect() as conn:
             for row in conn.execution_options(yield_per=256).execute(query):
                 yield Article.from_json(row[0])
 
     def signatures(self) -> Iterator[tuple[str, bytes | None, str | None]]:
         a = schema.articles
-        with self.connect() as conn, self._errors():
+        with self.connect() as conn:
             yield from conn.execution_options(yield_per=1024).execute(
                 select(a.c.id, a.c.minhash, a.c.dupe_group).order_by(a.c.num))
 
@@ -332,6 +338,8 @@ def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True) -> 
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
     elif url.get_backend_name() == "postgresql":
+        if "://" in str(db or ""):  # name it as the user wrote it (without the password)
+            display = make_url(str(db)).render_as_string(hide_password=True)
         try:
             engine = create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
         except (ArgumentError, ImportError) as exc:
