@@ -79,6 +79,8 @@ def ingest(
 ) -> IngestResult:
     """Analyse and store every article of ``paths``; returns the run's counts."""
     paths = [str(p) for p in paths]
+    if batch_size < 1 or workers < 1:
+        raise SlantError(f"--batch-size and --workers must be at least 1 (got {batch_size} and {workers})")
     cfg = config if isinstance(config, dict) else load_config(config)
     # Built here to check the config and to sign the run; workers build their own and load it.
     nlp = Pipeline.from_config(cfg, **({"analysers": analysers} if analysers else {}))
