@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "harbour-deal-2023.txt"
 CHROMIUM = "/usr/bin/chromium"
 ANALYSERS = "segment,techniques,entities,actors,quotes,relations"
-INGEST_ANALYSERS = "segment,techniques,entities,actors,quotes"  # enough for the corpus page and filters
+INGEST_ANALYSERS = ANALYSERS
 SHOTS = ROOT / "test-output" / "web"
 
 # An article built to attack the page: markup in the title and the text must show as text.
@@ -151,6 +151,13 @@ def page(browser):
     pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
     yield pg
     ctx.close()
+
+
+@pytest.fixture(scope="session")
+def sample_url(server) -> str:
+    """The stored sample article's page (analysed at ingest: no analysis per test)."""
+    hit = httpx.get(server + "/api/articles", params={"q": "Varnia", "source": "selka-observer"}).json()["items"][0]
+    return server + "/articles/" + hit["id"]
 
 
 @pytest.fixture(scope="session")

@@ -40,8 +40,8 @@ def test_analyse_the_sample_shows_highlights_tooltips_and_badges(page, server, s
     assert not page.errors, page.errors
 
 
-def test_toggling_a_category_hides_its_highlights(page, server, sample_text):
-    analyse_via_page(page, server, sample_text)
+def test_toggling_a_category_hides_its_highlights(page, sample_url):
+    page.goto(sample_url)
     box = page.locator(".toolbar input[data-cat]").first
     cat = box.get_attribute("data-cat")
     mark = page.locator(f"#article-text mark.hl.c{cat}").first
@@ -54,8 +54,8 @@ def test_toggling_a_category_hides_its_highlights(page, server, sample_text):
     assert mark.evaluate("m => getComputedStyle(m).borderBottomColor") == before
 
 
-def test_opening_an_actor_marks_its_mentions_and_graph_node(page, server, sample_text, shots):
-    analyse_via_page(page, server, sample_text)
+def test_opening_an_actor_marks_its_mentions_and_graph_node(page, sample_url, shots):
+    page.goto(sample_url)
     koval = page.locator("details.actor", has_text="Irena Koval")
     assert page.locator("details.actor .aliases").count() > 0
     assert page.locator(".pc.actor-on").count() == 0
@@ -78,8 +78,8 @@ def test_opening_an_actor_marks_its_mentions_and_graph_node(page, server, sample
     assert page.locator(f"#actor-{actor_id}").evaluate("d => d.open")
 
 
-def test_quote_evidence_link_scrolls_to_the_sentence(page, server, sample_text):
-    analyse_via_page(page, server, sample_text)
+def test_quote_evidence_link_scrolls_to_the_sentence(page, sample_url):
+    page.goto(sample_url)
     assert page.locator("#quotes tbody tr").count() >= 1
     link = page.locator("#quotes a.ev").last
     sent = link.get_attribute("data-sent")
@@ -130,12 +130,11 @@ def test_corpus_page_draws_charts_searches_and_lists_dupes(page, server, shots):
     assert not page.errors, page.errors
 
 
-def test_article_page_is_usable_within_a_second(page, server):
-    hit = httpx.get(server + "/api/articles", params={"q": "Varnia", "source": "selka-observer"}).json()["items"][0]
+def test_article_page_is_usable_within_a_second(page, server, sample_url):
     page.goto(server + "/corpus")  # warm the browser's cache of the stylesheet and scripts
     ready = []
     for _ in range(3):  # best of three: the machine is shared, a single load may be disturbed
-        page.goto(server + "/articles/" + hit["id"], wait_until="commit")
+        page.goto(sample_url, wait_until="commit")
         page.wait_for_selector("body[data-ready] #article-text mark.hl")
         # The page notes performance.now() (ms since navigation started) once text, highlights
         # and handlers are in place.
@@ -143,9 +142,8 @@ def test_article_page_is_usable_within_a_second(page, server):
     assert min(ready) < 1000, ready
 
 
-def test_labels_link_to_their_evidence_and_paragraph_badges_show(page, server, shots):
-    hit = httpx.get(server + "/api/articles", params={"q": "Varnia", "source": "selka-observer"}).json()["items"][0]
-    page.goto(server + "/articles/" + hit["id"])
+def test_labels_link_to_their_evidence_and_paragraph_badges_show(page, sample_url, shots):
+    page.goto(sample_url)
     labels = page.locator("#labels")
     assert "opinion" in labels.inner_text() and "EU betrays the nation" in labels.inner_text()
     assert [h.lower() for h in labels.locator("h3").all_inner_texts()] == ["genre", "frames", "narratives"]

@@ -161,7 +161,7 @@ def _date(value) -> str | None:  # noqa: ANN001
     value = _str(value)
     if value is None:
         return None
-    if not re.match(_DATE[:-1], value):
+    if not re.match(_DATE, value):
         raise InputError("<request>", f"date {value!r} is not an ISO date (YYYY-MM-DD)")
     return value
 
