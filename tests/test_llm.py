@@ -360,8 +360,10 @@ def test_eval_compares_llm_replace_with_the_shipped_model(tmp_path, endpoint, sh
     ep = endpoint()
     report = compare_techniques(shared_data, url=ep.url, model="stub-model", split="dev", limit=2,
                                 cache=str(tmp_path / "c.db"))
-    assert "2 articles" in report and "shipped model" in report and "LLM (stub-model)" in report
-    assert "paragraph micro-F1" in report and ep.chat_requests
+    assert "2 articles" in report and "shipped model beside the LLM replacing it: stub-model" in report
+    row = next(line for line in report.splitlines() if line.startswith("paragraph micro-F1"))
+    assert len(row.split()) == 4 + 6  # P, R, F1 of each
+    assert ep.chat_requests and "LLM questions without a usable answer: 0" in report
 
 
 # --- grounding and the default path ------------------------------------------------------------------
@@ -387,3 +389,14 @@ def test_the_default_path_never_imports_the_llm_code():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_an_endpoint_in_slant_toml_turns_the_reader_on_without_flags(tmp_path, endpoint, cli):
+    ep = endpoint()
+    (tmp_path / "slant.toml").write_text(
+        f'[llm]\nurl = "{ep.url}"\nmodel = "stub-model"\nuses = ["explain"]\ncache = ""\n', "utf-8")
+    r = cli("analyze", "-f", "json", str(SAMPLE), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert _records(Article.from_json(r.stdout), "explain")[0].evidence
+    assert len(ep.chat_requests) == 1 and ep.chat_requests[0]["body"]["model"] == "stub-model"
+    assert r.stderr.startswith(f"llm: {ep.url} (stub-model): 1 calls")

@@ -62,20 +62,19 @@ def compare_techniques(data_dir: Path, *, split: str = "dev", limit: int | None 
         ("span identification F1 (SemEval-2020 SI)", "si"),
         ("span+label partial-overlap F1 (23 labels)", "flc"),
     ]
-    a, b = "shipped model", f"LLM ({model})"
     lines = [
         f"Persuasion techniques, English, {split} part of the shipped split: {len(tasks)} articles, "
-        f"{shipped['paragraphs']} paragraphs{f' (first {limit})' if limit else ''}",
+        f"{shipped['paragraphs']} paragraphs{f' (the first {limit} by id)' if limit else ''}",
+        f"shipped model beside the LLM replacing it: {model} at {reader.client.url}",
         "",
-        f"{'measure':<44}{a:>22}{b:>34}",
-        f"{'':<44}{'P     R     F1':>22}{'P     R     F1':>34}",
+        f"{'measure':<44}{'shipped P':>10}{'R':>7}{'F1':>7}{'LLM P':>10}{'R':>7}{'F1':>7}",
     ]
     for title, key in rows:
         s, m = shipped[key], llm[key]
-        lines.append(f"{title:<44}{s.precision:>8.3f}{s.recall:>6.3f}{s.f1:>6.3f}  "
-                     f"{m.precision:>26.3f}{m.recall:>6.3f}{m.f1:>6.3f}")
-    lines.append(f"{'paragraph macro-F1 (SemEval-2023 ST3)':<44}{shipped['paragraph_macro']:>20.3f}"
-                 f"{llm['paragraph_macro']:>34.3f}")
+        lines.append(f"{title:<44}{s.precision:>10.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
+                     f"{m.precision:>10.3f}{m.recall:>7.3f}{m.f1:>7.3f}")
+    lines.append(f"{'paragraph macro-F1 (SemEval-2023 ST3)':<44}{'':>17}{shipped['paragraph_macro']:>7.3f}"
+                 f"{'':>17}{llm['paragraph_macro']:>7.3f}")
     lines += ["", reader.summary(),
               f"LLM questions without a usable answer: {failed}" + (f" ({reader.problems[0]})" if reader.problems else "")]
     return "\n".join(lines)
