@@ -400,3 +400,18 @@ def test_an_endpoint_in_slant_toml_turns_the_reader_on_without_flags(tmp_path, e
     assert _records(Article.from_json(r.stdout), "explain")[0].evidence
     assert len(ep.chat_requests) == 1 and ep.chat_requests[0]["body"]["model"] == "stub-model"
     assert r.stderr.startswith(f"llm: {ep.url} (stub-model): 1 calls")
+
+
+@pytest.mark.shared_data
+def test_eval_explain_scores_explanations_against_semeval_2025_subtask_3(tmp_path, endpoint, shared_data):
+    from slant.llm.evaluate import evaluate_explain, token_f1
+
+    assert token_f1("The text accuses Bill Gates", "the text accuses bill gates") == 1.0
+    assert token_f1("nothing shared", "completely different") == 0.0
+    ep = endpoint()
+    report = evaluate_explain(shared_data, limit=2, url=ep.url, model="stub-model", cache="")
+    assert "answered (valid, after at most one retry)         2 / 2" in report
+    assert "grounded (at least one quote located)             2 / 2" in report
+    # as in the task, the dominant narrative is given to the model
+    assert "A classifier found the article's dominant narrative to be: CC: " in \
+        ep.chat_requests[0]["body"]["messages"][1]["content"]

@@ -78,3 +78,77 @@ def compare_techniques(data_dir: Path, *, split: str = "dev", limit: int | None 
     lines += ["", reader.summary(),
               f"LLM questions without a usable answer: {failed}" + (f" ({reader.problems[0]})" if reader.problems else "")]
     return "\n".join(lines)
+
+
+# --- explain: SemEval-2025 Task 10 subtask 3 ---------------------------------------------------------
+_WORD = None
+
+
+def _words(text: str) -> list[str]:
+    import re
+
+    global _WORD
+    _WORD = _WORD or re.compile(r"\w+", re.UNICODE)
+    return _WORD.findall(text.lower())
+
+
+def token_f1(pred: str, gold: str) -> float:
+    """Unigram-overlap F1 of two texts (the SQuAD answer F1, lower-cased words): a cheap, transparent
+    stand-in for the task's BERTScore-F1, which needs a scoring model slant does not ship."""
+    from collections import Counter
+
+    p, g = Counter(_words(pred)), Counter(_words(gold))
+    common = sum((p & g).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(p.values()), common / sum(g.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def evaluate_explain(data_dir: Path, *, limit: int | None = 20, **llm_options: Any) -> str:
+    """Explanations of the dominant narrative against the organisers' (SemEval-2025 Task 10 subtask
+    3, English training documents; there is no English dev set and slant trains nothing on them
+    for this use). As in the task, the dominant narrative is given: it is the hint of the prompt."""
+    from ..analysers.segment import Segmenter
+    from ..article import DocLabel
+    from ..readers.tasks import parse_task_file
+    from .reader import LLMReader
+
+    base = Path(data_dir) / "semeval2025-task10" / "train" / "EN"
+    ann = base / "subtask-3-annotations.txt"
+    if not ann.is_file():
+        raise SlantError(f"no SemEval-2025 Task 10 subtask 3 annotations at {ann}")
+    rows = sorted(line.split("\t") for line in ann.read_text("utf-8").splitlines() if line.count("\t") >= 3)
+    rows = rows[:limit] if limit else rows
+    seg = Segmenter()
+    arts, gold = [], []
+    for doc, narrative, sub, explanation, *_ in rows:
+        path = base / "raw-documents" / doc
+        art = seg(parse_task_file(path.read_bytes(), path, "semeval2025"))
+        label = sub if sub and sub != "none" else narrative
+        art.labels = [DocLabel(task="narratives", label=label, score=1.0)]
+        arts.append(art)
+        gold.append(explanation)
+    options = dict(llm_options)
+    options["uses"] = ["explain"]
+    reader = LLMReader(**options)
+    try:
+        preds = list(reader.pipe(arts, batch_size=8))
+    finally:
+        reader.close()
+    recs = [next((r for r in a.llm if r.use == "explain"), None) for a in preds]
+    answered = [(r, g) for r, g in zip(recs, gold) if r is not None and not r.error]
+    f1 = [token_f1(r.text, g) for r, g in answered]
+    grounded = sum(1 for r, _ in answered if r.evidence)
+    model = reader.client.model or llm_options.get("model") or "endpoint default"
+    mean = sum(f1) / len(f1) if f1 else 0.0
+    return "\n".join([
+        f"Explanations of the dominant narrative, SemEval-2025 Task 10 subtask 3, English training documents: "
+        f"{len(rows)}{f' (the first {limit} by id)' if limit else ''}; {model} at {reader.client.url}",
+        "",
+        f"{'answered (valid, after at most one retry)':<46}{len(answered):>5} / {len(rows)}",
+        f"{'grounded (at least one quote located)':<46}{grounded:>5} / {len(rows)}",
+        f"{'token F1 with the gold explanation (mean)':<46}{mean:>11.3f}   (the task scores BERTScore-F1)",
+        "",
+        reader.summary(),
+    ])
