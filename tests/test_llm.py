@@ -415,3 +415,20 @@ def test_eval_explain_scores_explanations_against_semeval_2025_subtask_3(tmp_pat
     # as in the task, the dominant narrative is given to the model
     assert "A classifier found the article's dominant narrative to be: CC: " in \
         ep.chat_requests[0]["body"]["messages"][1]["content"]
+
+
+def test_verify_checks_low_confidence_labels_but_not_shares(tmp_path, endpoint):
+    from slant.article import DocLabel
+
+    ep = endpoint()
+    nlp, reader = _reader(tmp_path, ep.url, uses="verify", cache="")
+    art = next(pipeline.load({}, analysers=["segment"]).pipe([_sample()]))
+    s = art.sentences[2]
+    art.labels = [DocLabel(task="frames", label="Political", score=0.9),
+                  DocLabel(task="frames", label="Economic", score=0.35, evidence=[Span(start=s.start, end=s.end)]),
+                  DocLabel(task="subjectivity", label="SUBJ", score=0.2)]  # a share, not a confidence
+    out = next(reader.pipe([art]))
+    (rec,) = _records(out, "verify")
+    assert (rec.target, rec.label, rec.verdict) == ("labels[1]", "frames: Economic", "agree")
+    assert rec.evidence == [Span(start=s.start, end=s.end)] and len(ep.chat_requests) == 1
+    assert "frames its subject in terms of Economic" in ep.chat_requests[0]["body"]["messages"][1]["content"]

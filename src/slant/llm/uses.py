@@ -186,6 +186,13 @@ def _unique(spans: list[Span]) -> list[Span]:
 
 
 # --- verify --------------------------------------------------------------------------------------
+# What a document label claims, for the tasks whose label score is a classifier's confidence.
+LABEL_CLAIMS = {
+    "genre": "the article is written as {label} (SemEval-2023 Task 3 genre: reporting, opinion or satire)",
+    "frames": "the article frames its subject in terms of {label} (SemEval-2023 Task 3 frames)",
+    "narratives": "the article pushes the narrative '{label}' (SemEval-2025 Task 10)",
+    "subnarratives": "the article pushes the sub-narrative '{label}' (SemEval-2025 Task 10)",
+}
 def plan_verify(art: Article, prompt: Prompt, settings: Settings) -> list[Job]:
     """One question per low-confidence technique span and document label, lowest first."""
     from .. import taxonomy
@@ -200,13 +207,13 @@ def plan_verify(art: Article, prompt: Prompt, settings: Settings) -> list[Job]:
             items.append((t.confidence, f"techniques[{i}]", t.technique, context, art.text[t.start : t.end],
                           [Span(start=t.start, end=t.end)], definition))
     for i, lab in enumerate(art.labels):
-        if lab.score < settings.verify_below:
+        # Only labels whose score is a confidence (a subjectivity share, say, is not one).
+        if lab.task in LABEL_CLAIMS and lab.score < settings.verify_below:
             passage = " ".join(art.text[s.start : s.end] for s in lab.evidence[:2]) or (art.meta.title or "")
             items.append((lab.score, f"labels[{i}]", f"{lab.task}: {lab.label}",
                           article_text(art, min(settings.max_chars, 3000)), passage,
                           [Span(start=s.start, end=s.end) for s in lab.evidence],
-                          f"the article pushes the {lab.task[:-1] if lab.task.endswith('s') else lab.task} "
-                          f"'{lab.label}'"))
+                          LABEL_CLAIMS[lab.task].format(label=lab.label)))
     items.sort(key=lambda it: it[0])
     jobs = []
     for _score, target, label, context, passage, evidence, definition in items[: settings.verify_max]:
