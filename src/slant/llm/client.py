@@ -216,7 +216,7 @@ class Client:
         for fmt in formats:
             if fmt == "json_schema":
                 body["response_format"] = {"type": "json_schema",
-                                           "json_schema": {"name": schema_name, "schema": schema, "strict": True}}
+                                           "json_schema": {"name": schema_name, "schema": schema, "strict": False}}
             elif fmt == "json_object":
                 body["response_format"] = {"type": "json_object", "schema": schema}
             else:

@@ -59,7 +59,7 @@ class TechniqueItem(msgspec.Struct):
 
 
 class TechniquesAnswer(msgspec.Struct):
-    techniques: Annotated[list[TechniqueItem], msgspec.Meta(max_length=40)]
+    techniques: Annotated[list[TechniqueItem], msgspec.Meta(max_length=20)]
 
 
 class NarrativeItem(msgspec.Struct):
@@ -99,8 +99,9 @@ class Settings:
 
 # --- schema ------------------------------------------------------------------------------------
 def schema_of(answer_type: type) -> dict:
-    """The JSON Schema of an answer type, with every $ref inlined (some servers' grammar builders
-    do not follow references)."""
+    """The JSON Schema of an answer type as sent to the server: every $ref inlined (some servers'
+    grammar builders do not follow references) and without string lengths (llama.cpp turns a
+    maxLength of n into n nested grammar rules; the answer type still enforces them)."""
     raw = msgspec.json.schema(answer_type)
     defs = raw.pop("$defs", {})
 
@@ -108,7 +109,10 @@ def schema_of(answer_type: type) -> dict:
         if isinstance(node, dict):
             if "$ref" in node:
                 return inline(defs[node["$ref"].rsplit("/", 1)[-1]])
-            return {k: inline(v) for k, v in node.items() if k != "title"}
+            out = {k: inline(v) for k, v in node.items() if k not in ("title", "maxLength")}
+            if out.get("type") == "object":
+                out["additionalProperties"] = False  # what OpenAI's json_schema mode asks for
+            return out
         if isinstance(node, list):
             return [inline(v) for v in node]
         return node
