@@ -85,6 +85,9 @@ def analyze(
     actors: Annotated[
         Optional[Path], typer.Option("--actors", help="Aliases YAML mapping names, nicknames and epithets to actors.")
     ] = None,
+    narratives: Annotated[
+        Optional[Path], typer.Option("--narratives", help="Your own narratives (YAML): rank articles against them.")
+    ] = None,
     llm: Annotated[
         Optional[str], typer.Option("--llm", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1 ([llm] url).")
     ] = None,
@@ -104,7 +107,10 @@ def analyze(
     from .sinks import open_sink
 
     overrides = {"analysers": [a.strip() for a in analysers.split(",") if a.strip()]} if analysers else {}
-    nlp = pipeline_mod.load(_with_aliases(config, actors), **overrides)
+    cfg = _with_aliases(config, actors)
+    if narratives is not None:
+        cfg, overrides = _with_narratives(cfg, narratives, overrides)
+    nlp = pipeline_mod.load(cfg, **overrides)
     if actors is not None and "actors" not in nlp.names:
         raise SlantError("--actors needs the actors analyser in the pipeline (e.g. -a segment,entities,actors)")
     max_bytes = int(nlp.config.get("reader", {}).get("max_bytes", 5 * 1024 * 1024))
@@ -118,7 +124,6 @@ def analyze(
             _error(f"llm: {exc}; the analysis goes on without the LLM")
             llm_failed = 1
     failures = llm_failed
-
 
     def articles():
         nonlocal failures
@@ -154,6 +159,24 @@ def _with_aliases(config: Path | None, actors: Path | None):
     cfg = load_config(config)
     cfg.setdefault("analysers", {}).setdefault("actors", {})["aliases"] = str(actors)
     return cfg
+
+
+def _with_narratives(config, path: Path, overrides: dict):
+    """Config and overrides that run the narratives analyser on the user's taxonomy file (read
+    here, so a malformed file stops the run before any article is read); the analyser is added
+    at the end of the pipeline when it is not in it, with the segmenter it needs."""
+    from .config import load_config
+    from .user_taxonomy import load as load_taxonomy
+
+    load_taxonomy(path)
+    cfg = config if isinstance(config, dict) else load_config(config)
+    cfg.setdefault("analysers", {}).setdefault("narratives", {})["taxonomy"] = str(path)
+    names = list(overrides.get("analysers") or cfg.get("pipeline", {}).get("analysers", []))
+    if "narratives" not in names:
+        if "segment" not in names:
+            names.insert(0, "segment")
+        names.append("narratives")
+    return cfg, {**overrides, "analysers": names}
 
 
 def _inputs(paths: list[str], input_format: str | None, max_bytes: int):
@@ -317,6 +340,41 @@ def train(
     from .training import train as run_train
 
     run_train(task, data_dir(data), out)
+
+
+# --- narratives: the analyst's own taxonomies (slant.user_taxonomy) --------------------------------
+narratives_app = typer.Typer(help="Your own narrative taxonomies (YAML).", no_args_is_help=True,
+                             rich_markup_mode=None)
+app.add_typer(narratives_app, name="narratives")
+
+
+@narratives_app.command("check")
+def narratives_check(
+    path: Annotated[Path, typer.Argument(help="Taxonomy YAML: narratives with name, description, examples.")],
+) -> None:
+    """Validate a taxonomy file and show which examples are confused with another narrative."""
+    from .doclabels import ENCODER_DIR, MODELS
+    from .encoder import OnnxEncoder
+    from .user_taxonomy import Background, check, load
+
+    tax = load(path)
+    confusions, sim = check(tax, OnnxEncoder(ENCODER_DIR), Background.load(MODELS / "narratives" / "background.npz"))
+    n_ex = sum(len(n.examples) for n in tax.narratives)
+    typer.echo(f"{path}: taxonomy {tax.name!r} is valid: {len(tax.narratives)} narratives, {n_ex} examples, "
+               f"threshold {tax.threshold}")
+    names = [n.name for n in tax.narratives]
+    pairs = sorted(((float(sim[i, j]), names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))),
+                   reverse=True)
+    if pairs:
+        typer.echo("closest narratives (cosine of centroids):")
+        for s, a, b in pairs[:5]:
+            typer.echo(f"  {s:.2f}  {a} <-> {b}")
+    if confusions:
+        typer.echo(f"{len(confusions)} examples are closer to another narrative than to their own:")
+        for c in confusions:
+            typer.echo(f"  [{c.narrative}] {c.example!r}\n      nearer {c.closest!r} ({c.other:.2f} vs {c.own:.2f})")
+    else:
+        typer.echo("no example is closer to another narrative than to its own")
 
 
 # --- the corpus: ingest, dupes, search, stats, export (slant.ingest, slant.store and friends) ----------

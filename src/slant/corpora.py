@@ -192,3 +192,73 @@ def split_ids(
     n_dev = round(n * fractions[1])
     parts = {"test": keys[:n_test], "dev": keys[n_test : n_test + n_dev], "train": keys[n_test + n_dev :]}
     return {name: sorted(i for k in ks for i in groups[k]) for name, ks in parts.items()}
+
+
+# --- document labels: SemEval-2023 Task 3 subtasks 1-2, SemEval-2025 Task 10 subtask 2 -----------
+
+
+@dataclass
+class LabelledDoc:
+    """One article with its document-level gold labels (genre, frames or narratives)."""
+
+    id: str
+    article: Article
+    labels: list[str]
+    sublabels: list[str] | None = None  # sub-narratives (SemEval-2025 subtask 2)
+
+
+def read_doc_labels(path: str | Path, multi: bool = True, sep: str = ",") -> dict[str, list[str]]:
+    """``id<TAB>label[,label...]`` rows (SemEval-2023 subtask 1/2 label files) as id -> labels."""
+    path = Path(path)
+    out: dict[str, list[str]] = {}
+    for n, row in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if not row.strip():
+            continue
+        parts = row.split("\t")
+        if len(parts) != 2 or not parts[0].strip():
+            raise SlantError(f"{path}:{n}: expected id<TAB>label(s)")
+        labels = [x.strip() for x in parts[1].split(sep)] if multi else [parts[1].strip()]
+        out[parts[0].strip()] = [x for x in labels if x]
+    return out
+
+
+def semeval2023_doc_labels(root: str | Path | None = None, subtask: int = 1, language: str = "en") -> list[LabelledDoc]:
+    """The training articles of SemEval-2023 Task 3 subtask 1 (genre) or 2 (frames) with labels."""
+    base = data_dir(root) / "semeval2023-task3" / language
+    labels = read_doc_labels(base / f"train-labels-subtask-{subtask}.txt", multi=subtask == 2)
+    folder = base / f"train-articles-subtask-{subtask}"
+    out = []
+    for path in sorted(folder.glob("article*.txt"), key=lambda p: p.name):
+        art = _read_task_text(path, "semeval2023")
+        doc = art.meta.extra["doc_id"]
+        if doc in labels:
+            out.append(LabelledDoc(doc, art, labels[doc]))
+    if not out:
+        raise SlantError(f"no labelled subtask-{subtask} articles under {base}")
+    return out
+
+
+def semeval2025_narratives(root: str | Path | None = None, language: str = "EN", split: str = "train") -> list[LabelledDoc]:
+    """Documents of SemEval-2025 Task 10 subtask 2 with their narratives and sub-narratives."""
+    base = data_dir(root) / "semeval2025-task10" / split / language
+    ann = base / "subtask-2-annotations.txt"
+    if not ann.is_file():
+        raise SlantError(f"no subtask-2 annotations at {ann}")
+    docs = base / "raw-documents"
+    if not docs.is_dir():
+        docs = base / "subtask-2-documents"
+    out = []
+    for n, row in enumerate(ann.read_text("utf-8").splitlines(), 1):
+        if not row.strip():
+            continue
+        parts = row.split("\t")
+        if len(parts) < 3:
+            raise SlantError(f"{ann}:{n}: expected doc<TAB>narratives<TAB>subnarratives")
+        path = docs / parts[0].strip()
+        if not path.is_file():
+            continue
+        art = _read_task_text(path, "semeval2025")
+        narr = [x.strip() for x in parts[1].split(";") if x.strip()]
+        subs = [x.strip() for x in parts[2].split(";") if x.strip()]
+        out.append(LabelledDoc(parts[0].strip(), art, narr, subs))
+    return out

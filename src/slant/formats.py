@@ -279,3 +279,12 @@ def predict_st1(inputs: list[Path], out: TextIO, mentions: Path | None = None, *
 
 
 PREDICTORS["semeval2025-st1"] = predict_st1
+
+
+# --- document labels: genre, frames (SemEval-2023 Task 3), narratives (SemEval-2025 Task 10) ----
+
+from .doclabels_tasks import predict_narratives, predict_st1, predict_st2  # noqa: E402
+
+PREDICTORS["semeval2023-st1"] = predict_st1
+PREDICTORS["semeval2023-st2"] = predict_st2
+PREDICTORS["semeval2025-st2"] = predict_narratives

@@ -180,3 +180,55 @@ def paragraph_labels(
     micro = Score(p, r, _f1(p, r), TP + FN, TP + FP)
     macro = sum(s.f1 for s in per.values()) / len(per) if per else 0.0
     return micro, macro, per
+
+
+# --- document labels: SemEval-2023 Task 3 subtasks 1-2, SemEval-2025 Task 10 subtask 2 -----------
+
+
+def genre_macro_f1(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> tuple[float, dict[str, float]]:
+    """SemEval-2023 Task 3 subtask 1: macro-F1 over the genres (one label per article); also the
+    F1 of each genre. A genre absent from both gold and predictions scores 0 (as scikit-learn's
+    ``f1_score(average="macro", labels=...)`` that the organisers' scorer calls)."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predictions")
+    per = {}
+    for c in labels:
+        tp = sum(g == c and p == c for g, p in zip(gold, pred))
+        fp = sum(g != c and p == c for g, p in zip(gold, pred))
+        fn = sum(g == c and p != c for g, p in zip(gold, pred))
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        per[c] = _f1(prec, rec)
+    return (sum(per.values()) / len(per) if per else 0.0), per
+
+
+def multilabel_micro(gold: Sequence[Iterable[str]], pred: Sequence[Iterable[str]]) -> Score:
+    """SemEval-2023 Task 3 subtask 2: micro-averaged P, R, F1 over (article, frame) pairs."""
+    tp = fp = fn = 0
+    for g, p in zip(gold, pred, strict=True):
+        g, p = set(g), set(p)
+        tp += len(g & p)
+        fp += len(p - g)
+        fn += len(g - p)
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    return Score(prec, rec, _f1(prec, rec), tp + fn, tp + fp)
+
+
+def samples_f1(gold: Sequence[Iterable[str]], pred: Sequence[Iterable[str]]) -> tuple[float, float]:
+    """SemEval-2025 Task 10 subtask 2: the F1 of each document's predicted label set against its
+    gold set, averaged over documents ("samples" F1; the organisers also report its standard
+    deviation, returned second). A document with both sets empty scores 1."""
+    scores = []
+    for g, p in zip(gold, pred, strict=True):
+        g, p = set(g), set(p)
+        if not g and not p:
+            scores.append(1.0)
+            continue
+        tp = len(g & p)
+        scores.append(2 * tp / (len(g) + len(p)))
+    if not scores:
+        return 0.0, 0.0
+    mean = sum(scores) / len(scores)
+    std = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
+    return mean, std
