@@ -563,7 +563,9 @@ def export(
 
 @app.command()
 def serve(
-    db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP + " Without it, only /api/analyze and the analyse page.")] = None,
+    db: Annotated[Optional[str], typer.Option("--db", help="Corpus database: a SQLite file or postgresql://user@host/db "
+                                              "(default: $SLANT_DB, else ./slant.db if it exists, else no corpus: "
+                                              "the analyse page and /api/analyze only).")] = None,
     host: Annotated[str, typer.Option("--host", help="Address to bind; any non-loopback address needs $SLANT_TOKEN.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on.")] = 8000,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Pipeline config.")] = None,
@@ -586,6 +588,7 @@ def serve(
     check_bind(host, token)  # before the models load: refuse fast
     names = [a.strip() for a in analysers.split(",") if a.strip()] if analysers else None
     if db is not None and "://" not in db and not Path(db).exists():
+    db = db or os.environ.get("SLANT_DB") or ("slant.db" if Path("slant.db").is_file() else None)
         raise SlantError(f"--db {db}: no such database (store articles first with `slant ingest --db {db}`)")
     typer.echo(f"slant: serving on http://{host}:{port}/" + (" (token required)" if token else ""), err=True)
     run_server(host=host, port=port, token=token, db=db, config=config, analysers=names, cors=cors or None)
