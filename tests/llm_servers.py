@@ -142,3 +142,37 @@ class Endpoint:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class RawGarbage:
+    """A TCP server on 127.0.0.1 that answers every connection with bytes that are not HTTP."""
+
+    def __init__(self, payload: bytes = b"\x00\xff SSH-2.0-OpenSSH_9.2 not http at all\r\n"):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.payload = payload
+        self.connections = 0
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                try:
+                    conn.recv(65536)
+                    conn.sendall(self.payload)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.sock.close()

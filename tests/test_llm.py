@@ -432,3 +432,18 @@ def test_verify_checks_low_confidence_labels_but_not_shares(tmp_path, endpoint):
     assert (rec.target, rec.label, rec.verdict) == ("labels[1]", "frames: Economic", "agree")
     assert rec.evidence == [Span(start=s.start, end=s.end)] and len(ep.chat_requests) == 1
     assert "frames its subject in terms of Economic" in ep.chat_requests[0]["body"]["messages"][1]["content"]
+
+
+def test_a_server_that_does_not_speak_http(tmp_path):
+    from llm_servers import RawGarbage
+
+    raw = RawGarbage()
+    url = raw.url
+    try:
+        nlp, reader = _reader(tmp_path, url, retries=1, backoff=0.05)
+        art = next(nlp.pipe([_sample()]))
+    finally:
+        raw.close()
+    (rec,) = _records(art, "explain")
+    assert rec.error.startswith(f"{url}/chat/completions: the answer is not HTTP (BadStatusLine")
+    assert rec.error.endswith("(tried 2 times)") and raw.connections == 2 and art.paragraphs

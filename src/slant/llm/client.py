@@ -275,7 +275,9 @@ def _transport_reason(exc: BaseException, timeout: float) -> str:
     if isinstance(inner, socket.gaierror):
         return f"cannot resolve the host ({inner.strerror or inner})"
     if isinstance(inner, (ConnectionResetError, ConnectionAbortedError)):
-        return "the server closed the connection"
+        return "the server closed the connection without answering"
+    if isinstance(inner, http.client.HTTPException):
+        return f"the answer is not HTTP ({type(inner).__name__}: {_excerpt(str(inner), 60)!r})"
     if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
         return f"cannot connect: {inner}"
     return f"{type(inner).__name__}: {inner}"
