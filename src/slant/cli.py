@@ -300,9 +300,9 @@ def eval_(
 
     options: dict = {"split": split} if split else {}
     if llm or llm_model:
-        if task not in ("techniques", "explain"):
-            raise SlantError(f"--llm: the LLM is scored on techniques (beside the shipped model) and explain; "
-                             f"{task!r} has no such comparison yet")
+        if task not in ("techniques", "narratives", "explain"):
+            raise SlantError(f"--llm: the LLM is scored on techniques and narratives (beside the shipped heads) "
+                             f"and explain; {task!r} has no such comparison yet")
         from .config import load_config
         from .llm import settings
 

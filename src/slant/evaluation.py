@@ -189,3 +189,15 @@ from .doclabels_tasks import eval_frames, eval_genre, eval_narratives  # noqa: E
 EVALUATORS["genre"] = eval_genre
 EVALUATORS["frames"] = eval_frames
 EVALUATORS["narratives"] = eval_narratives
+
+
+def _narratives_with_llm(data_dir: Path, **options) -> str:
+    """With --llm: the LLM (slant.llm, replace:narratives) beside the shipped narratives head."""
+    if options.get("llm"):
+        from .llm.evaluate import compare_narratives
+
+        return compare_narratives(Path(data_dir), limit=options.get("limit"), **options["llm"])
+    return eval_narratives(data_dir, **options)
+
+
+EVALUATORS["narratives"] = _narratives_with_llm
