@@ -91,7 +91,7 @@ def test_quote_evidence_link_scrolls_to_the_sentence(page, sample_url):
 
 
 def test_article_text_with_markup_runs_nothing(page, server, shots):
-    from conftest import XSS_TEXT, XSS_TITLE
+    from .conftest import XSS_TEXT, XSS_TITLE
 
     # Pasted into the analyse page ...
     analyse_via_page(page, server, XSS_TITLE + "\n\n" + XSS_TEXT)

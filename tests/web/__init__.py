@@ -1,0 +1,1 @@
+"""Tests of slant serve: the API and the pages, against a real server and browser."""
