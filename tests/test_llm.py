@@ -447,3 +447,14 @@ def test_a_server_that_does_not_speak_http(tmp_path):
     (rec,) = _records(art, "explain")
     assert rec.error.startswith(f"{url}/chat/completions: the answer is not HTTP (BadStatusLine")
     assert rec.error.endswith("(tried 2 times)") and raw.connections == 2 and art.paragraphs
+
+
+@pytest.mark.shared_data
+def test_eval_narratives_compares_llm_replace_with_the_shipped_head(tmp_path, endpoint, shared_data, cli):
+    ep = endpoint()
+    r = cli("eval", "narratives", "--llm", ep.url, "--llm-model", "stub-model", "--limit", "3",
+            "--data", str(shared_data.resolve()), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    row = next(line for line in r.stdout.splitlines() if line.startswith("samples-F1, narratives"))
+    assert len(row.split()) == 3 + 5 and len(ep.chat_requests) == 3
+    assert "3 (the first 3 by id)" in r.stdout and "stub-model" in r.stdout

@@ -152,3 +152,57 @@ def evaluate_explain(data_dir: Path, *, limit: int | None = 20, **llm_options: A
         "",
         reader.summary(),
     ])
+
+
+# --- narratives: SemEval-2025 Task 10 subtask 2 --------------------------------------------------------
+def compare_narratives(data_dir: Path, *, limit: int | None = None, **llm_options: Any) -> str:
+    """Narrative samples-F1 (the official measure) of the shipped narratives head and of the LLM
+    replacing it, on the head's English validation documents (``models/narratives/head.json``)."""
+    from .. import corpora
+    from ..analysers.narratives import Narratives
+    from ..analysers.segment import Segmenter
+    from ..article import Article
+    from ..doclabels import MODELS
+    from ..scoring import samples_f1
+    from .reader import LLMReader
+
+    head = MODELS / "narratives" / "head.json"
+    ids = set(json.loads(head.read_text("utf-8")).get("validation", []))
+    docs = sorted((d for d in corpora.semeval2025_narratives(data_dir, "EN") if d.id in ids), key=lambda d: d.id)
+    if not docs:
+        raise SlantError(f"none of the validation documents of {head} found under {data_dir}")
+    docs = docs[:limit] if limit else docs
+    seg = Segmenter()
+
+    def copies() -> list:
+        return [seg(Article(text=d.article.text, meta=d.article.meta)) for d in docs]
+
+    shipped = list(Narratives().pipe(copies()))
+    options = dict(llm_options)
+    options["uses"] = ["replace:narratives"]
+    reader = LLMReader(**options)
+    try:
+        preds = list(reader.pipe(copies(), batch_size=8))
+    finally:
+        reader.close()
+
+    def names(art) -> list[str]:  # noqa: ANN001
+        return [lab.label for lab in art.labels if lab.task == "narratives"]
+
+    gold = [d.labels for d in docs]
+    s, s_sd = samples_f1(gold, [names(a) for a in shipped])
+    m, m_sd = samples_f1(gold, [names(a) for a in preds])
+    o, _ = samples_f1(gold, [["Other"]] * len(gold))
+    model = reader.client.model or llm_options.get("model") or "endpoint default"
+    failed = sum(1 for a in preds for r in a.llm if r.error)
+    return "\n".join([
+        f"Narratives, SemEval-2025 Task 10 subtask 2, English validation documents of the shipped head: "
+        f"{len(docs)}{f' (the first {limit} by id)' if limit else ''}",
+        f"shipped head beside the LLM replacing it: {model} at {reader.client.url}",
+        "",
+        f"{'measure':<40}{'shipped':>9}{'std':>7}{'LLM':>9}{'std':>7}{'always Other':>14}",
+        f"{'samples-F1, narratives (official)':<40}{s:>9.3f}{s_sd:>7.3f}{m:>9.3f}{m_sd:>7.3f}{o:>14.3f}",
+        "",
+        reader.summary(),
+        f"LLM questions without a usable answer: {failed}" + (f" ({reader.problems[0]})" if reader.problems else ""),
+    ])
