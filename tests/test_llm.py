@@ -382,11 +382,13 @@ def _se(span):
     return span.start, span.end
 
 
-def test_the_default_path_never_imports_the_llm_code():
-    code = ("import sys, slant.cli\nfrom slant import pipeline\n"
-            "nlp = pipeline.load({})\nnlp('A title\\n\\nSome text here.')\n"
+def test_the_default_path_never_imports_the_llm_code(tmp_path):
+    code = ("import contextlib, io, sys\nfrom slant.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+            f"    code = main(['analyze', '-f', 'json', {str(SAMPLE)!r}])\n"
+            "assert code == 0 and '\"paragraphs\"' in out.getvalue()\n"
             "print(sorted(m for m in sys.modules if m.startswith('slant.llm')))")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
 
