@@ -228,6 +228,8 @@ def test_an_invalid_answer_is_asked_again_once_then_reported(tmp_path, endpoint)
     assert retry[-2]["role"] == "assistant" and retry[-2]["content"].startswith("Sure! Here is")
     assert retry[-1]["content"].startswith("That answer is not valid: the answer holds no JSON object")
     assert reader.usage.invalid_retries == 1 and reader.usage.invalid == 1
+    assert reader.problems == []  # the model's failing, not the endpoint's: no error line, exit status 0
+    assert "1 invalid answers asked again, 1 still invalid" in reader.summary()
     reader.close()
     # An invalid answer is not cached: the next run asks again.
     nlp2, reader2 = _reader(tmp_path, ep.url)

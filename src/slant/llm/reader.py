@@ -9,7 +9,9 @@ once, with the reason; still invalid, it is reported on the article), and writes
 
 Failures never stop the analysis: an endpoint that is down, slow or answers garbage gives each
 affected use an ``LLMRecord`` with ``error`` set, the articles go on with every other layer, and
-``problems`` lists each distinct failure once for the command line to report. ``usage`` is the run
+``problems`` lists each distinct failure of the endpoint or the cache once, for the command line
+to report (answers still invalid after their retry are the model's failing, not the endpoint's:
+they are on the articles and counted in the summary). ``usage`` is the run
 summary: calls, answers from the cache, retries, tokens and time.
 """
 
@@ -42,6 +44,7 @@ class Outcome:
     completion_tokens: int = 0
     seconds: float = 0.0
     cached: bool = False
+    invalid: bool = False  # the answer was still invalid after one retry
 
 
 def _uses(options: dict) -> tuple[list[str], tuple[str, ...]]:
@@ -166,9 +169,10 @@ class LLMReader(Analyser):
                     outcomes[i] = outcome
         for job, outcome in zip(jobs, outcomes):
             assert outcome is not None
-            if outcome.error:
-                self.problem(f"llm: {outcome.error}" if "invalid answer" not in outcome.error else
-                             f"llm: some answers were invalid after one retry ({job.prompt.id}: {outcome.error})")
+            if outcome.error and not outcome.invalid:
+                self.problem(f"llm: {outcome.error}")
+            elif outcome.error:
+                pass  # the model's fault, not the endpoint's: on the article, and counted in the summary
             elif not outcome.cached and self.cache is not None:
                 self._store(job, outcome)
             job.apply(outcome.answer, outcome.error, outcome.model or self.client.model or self.identity)
@@ -239,7 +243,7 @@ class LLMReader(Analyser):
             tokens = (tokens[0] + reply.prompt_tokens, tokens[1] + reply.completion_tokens, tokens[2] + reply.seconds)
             if why:
                 self.usage.add(invalid=1)
-                return Outcome(error=f"invalid answer after one retry: {why}", model=reply.model)
+                return Outcome(error=f"invalid answer after one retry: {why}", model=reply.model, invalid=True)
         return Outcome(answer=answer, text=reply.text, model=reply.model, prompt_tokens=tokens[0],
                        completion_tokens=tokens[1], seconds=tokens[2])
 
