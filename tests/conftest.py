@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared"
+
+# Tests that do not name their analysers run the segmenter only (the packaged default pipeline runs
+# every model, which tests of that pipeline ask for by unsetting this); subprocesses inherit it.
+os.environ["SLANT_CONFIG"] = str(FIXTURES / "segment-only.toml")
 
 
 @pytest.fixture

@@ -136,3 +136,20 @@ def test_third_party_analyser_found_through_entry_points(tmp_path: Path, monkeyp
     finally:
         sys.modules.pop("slant_shout", None)
         registry._targets.cache_clear()
+
+
+def test_packaged_default_pipeline_runs_every_model(monkeypatch, sample_path):
+    """What `slant analyze FILE` runs without a config: every shipped analyser, in an order that
+    satisfies their needs, filling every layer on the sample article."""
+    monkeypatch.delenv("SLANT_CONFIG", raising=False)
+    monkeypatch.chdir(sample_path.parent)
+    nlp = slant.load()
+    assert nlp.names[:2] == ["segment", "techniques"]
+    assert {"subjectivity", "genre", "frames", "narratives", "entities", "actors", "roles", "quotes",
+            "relations"} <= set(nlp.names)
+    art = nlp(sample_path)
+    assert art.techniques and art.paragraph_techniques and art.subjectivity
+    assert art.actors and art.quotes
+    assert {lab.task for lab in art.labels} >= {"genre", "frames", "subjectivity"}
+    made = {p.layer for p in art.provenance}
+    assert {"techniques", "subjectivity", "actors", "quotes", "relations"} <= made

@@ -16,7 +16,7 @@ from typing import Literal
 
 import msgspec
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 # Layer names, in the order the report shows them. Analysers declare the layers they need and add
 # with these names; "text" and "meta" are what every reader provides.
@@ -136,6 +136,7 @@ class DocLabel(msgspec.Struct, kw_only=True, omit_defaults=True):
     score: float
     evidence: list[Span] = []
     extra: dict[str, str] = {}
+    paragraph: int = -1  # the paragraph the label is about (index), -1 for the whole article
 
 
 class LLMRecord(msgspec.Struct, kw_only=True, omit_defaults=True):

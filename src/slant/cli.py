@@ -420,6 +420,7 @@ def ingest(
     from .ingest import ingest as run_ingest
 
     names = [a.strip() for a in analysers.split(",") if a.strip()] if analysers else None
+    db = db or os.environ.get("SLANT_DB") or ("slant.db" if Path("slant.db").is_file() else None)
     show = sys.stderr.isatty() if progress is None else progress
 
     def report(source: str, reason: str) -> None:
@@ -587,8 +588,8 @@ def serve(
     token = os.environ.get("SLANT_TOKEN") or None
     check_bind(host, token)  # before the models load: refuse fast
     names = [a.strip() for a in analysers.split(",") if a.strip()] if analysers else None
-    if db is not None and "://" not in db and not Path(db).exists():
     db = db or os.environ.get("SLANT_DB") or ("slant.db" if Path("slant.db").is_file() else None)
+    if db is not None and "://" not in db and not Path(db).exists():
         raise SlantError(f"--db {db}: no such database (store articles first with `slant ingest --db {db}`)")
     typer.echo(f"slant: serving on http://{host}:{port}/" + (" (token required)" if token else ""), err=True)
     run_server(host=host, port=port, token=token, db=db, config=config, analysers=names, cors=cors or None)

@@ -1,11 +1,13 @@
 """Configuration is data: one TOML file names the analysers, their order and their options.
 
 ``load_config()`` reads the packaged ``default.toml`` and merges the user's file over it (the one
-given, else ``slant.toml`` in the working directory when present).
+given, else ``slant.toml`` in the working directory when present, else the file named by
+``$SLANT_CONFIG``).
 """
 
 from __future__ import annotations
 
+import os
 import tomllib
 from importlib.resources import files
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 from .errors import ConfigError
 
 USER_CONFIG = "slant.toml"
+ENV = "SLANT_CONFIG"
 
 
 def default_config() -> dict[str, Any]:
@@ -24,6 +27,8 @@ def load_config(path: str | Path | None = None) -> dict[str, Any]:
     config = default_config()
     if path is None and Path(USER_CONFIG).is_file():
         path = USER_CONFIG
+    if path is None and os.environ.get(ENV):
+        path = os.environ[ENV]
     if path is not None:
         p = Path(path)
         try:

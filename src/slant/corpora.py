@@ -194,6 +194,83 @@ def split_ids(
     return {name: sorted(i for k in ks for i in groups[k]) for name, ks in parts.items()}
 
 
+# --- subjectivity: CLEF CheckThat! 2025 Task 1 ----------------------------------------------------
+
+SUBJ_LABELS = ("OBJ", "SUBJ")
+CHECKTHAT_LANGS = {"en": "english", "de": "german", "it": "italian", "ar": "arabic", "bg": "bulgarian"}
+
+
+@dataclass
+class LabelledSentence:
+    id: str
+    text: str
+    label: str | None  # "SUBJ" / "OBJ", or None for an unlabelled input file
+
+
+def read_subjectivity_tsv(path: str | Path, labelled: bool | None = None) -> list[LabelledSentence]:
+    """Sentences of a CheckThat! subjectivity TSV (``sentence_id<TAB>sentence[<TAB>label...]``).
+
+    The header row is required, as in the task files. ``labelled=True`` demands a label column,
+    ``None`` takes it when the header has one. A row with a missing column or an unknown label is
+    an error that names the file and line.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text("utf-8-sig").splitlines()
+    except FileNotFoundError:
+        raise SlantError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise SlantError(f"{path}: not UTF-8 text") from None
+    if not lines or not lines[0].strip():
+        raise SlantError(f"{path}: empty file (expected a header: sentence_id<TAB>sentence[<TAB>label])")
+    header = [h.strip().lower() for h in lines[0].split("\t")]
+    if len(header) < 2 or header[0] != "sentence_id" or header[1] != "sentence":
+        raise SlantError(f"{path}, line 1: expected the header sentence_id<TAB>sentence[<TAB>label], "
+                         f"got {lines[0][:80]!r}")
+    has_label = len(header) > 2 and header[2] == "label"
+    if labelled and not has_label:
+        raise SlantError(f"{path}, line 1: no label column in the header")
+    out, seen = [], set()
+    for no, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cols = line.split("\t")
+        need = 3 if has_label else 2
+        if len(cols) < need:
+            raise SlantError(f"{path}, line {no}: expected {need} tab-separated columns, found {len(cols)}")
+        sid, text = cols[0].strip(), cols[1].strip()
+        if not sid or not text:
+            raise SlantError(f"{path}, line {no}: empty sentence id or sentence")
+        if sid in seen:
+            raise SlantError(f"{path}, line {no}: sentence id {sid!r} appears twice")
+        seen.add(sid)
+        label = None
+        if has_label:
+            label = cols[2].strip().upper()
+            if label not in SUBJ_LABELS:
+                raise SlantError(f"{path}, line {no}: unknown label {cols[2].strip()!r} (expected SUBJ or OBJ)")
+        out.append(LabelledSentence(sid, text, label))
+    return out
+
+
+def checkthat_subjectivity(root: str | Path | None = None, lang: str = "en") -> list[LabelledSentence]:
+    """The labelled train and dev sentences of one language, pooled (slant makes its own split)."""
+    base = data_dir(root) / "checkthat2025-subjectivity" / CHECKTHAT_LANGS.get(lang, lang)
+    files = sorted(base.glob("train_*.tsv")) + sorted(p for p in base.glob("dev_*.tsv") if "dev_test" not in p.name)
+    if not files:
+        raise SlantError(f"no CheckThat! subjectivity files in {base}")
+    out = []
+    for f in files:
+        out.extend(read_subjectivity_tsv(f, labelled=True))
+    return out
+
+
+def subjectivity_split(sentences: list[LabelledSentence], seed: int = 2025) -> dict[str, list[str]]:
+    """Train / dev / test sentence ids (70/15/15), by sentence, reproducible for ``seed``; sentences
+    whose texts are identical stay in one part."""
+    return split_ids([s.id for s in sentences], seed=seed, texts={s.id: s.text for s in sentences})
+
+
 # --- document labels: SemEval-2023 Task 3 subtasks 1-2, SemEval-2025 Task 10 subtask 2 -----------
 
 

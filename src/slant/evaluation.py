@@ -163,6 +163,41 @@ def _explain(data_dir: Path, **options) -> str:
 EVALUATORS["explain"] = _explain
 
 
+# --- subjectivity (CLEF CheckThat! 2025 Task 1) -------------------------------------------------
+
+
+def _subjectivity(data_dir: Path, split: str = "test", **options) -> str:
+    """Macro-F1 over SUBJ/OBJ and SUBJ-F1 of the shipped head on a part of its split."""
+    from .analysers.subjectivity import MODEL_DIR, SubjectivityModel
+    from .scoring import subjectivity_scores
+    from .train.subjectivity import split_sentences
+
+    folder = Path(options.get("model") or MODEL_DIR)
+    model = SubjectivityModel(folder)
+    model.load()
+    parts = split_sentences(Path(data_dir), folder)
+    if split not in parts:
+        raise SlantError(f"unknown split {split!r}; use train, dev or test")
+    sents = parts[split]
+    probs = model.sentence_probs([s.text for s in sents])
+    gold = [s.label for s in sents]
+    sc = subjectivity_scores(gold, [model.label(float(p)) for p in probs])
+    lines = [
+        f"Subjectivity, CheckThat! 2025 English, {split} part of slant's split: {len(sents)} sentences "
+        f"({sum(g == 'SUBJ' for g in gold)} SUBJ), threshold {model.threshold:.2f}",
+        "",
+        f"{'measure':<28}{'P':>7}{'R':>7}{'F1':>7}",
+        f"{'SUBJ':<28}{sc['subj_p']:>7.3f}{sc['subj_r']:>7.3f}{sc['subj_f1']:>7.3f}",
+        f"{'OBJ':<28}{sc['obj_p']:>7.3f}{sc['obj_r']:>7.3f}{sc['obj_f1']:>7.3f}",
+        f"{'macro-F1 (official)':<28}{'':>14}{sc['macro_f1']:>7.3f}   baseline ~0.66 (LR on sentence embeddings)",
+        f"{'accuracy':<28}{'':>14}{sc['accuracy']:>7.3f}",
+    ]
+    return "\n".join(lines)
+
+
+EVALUATORS["subjectivity"] = _subjectivity
+
+
 # --- actors layer: entity roles (SemEval-2025 Task 10 subtask 1), quote attribution -------------
 
 

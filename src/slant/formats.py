@@ -201,6 +201,33 @@ PREDICTORS["semeval2020-flc"] = predict_flc
 PREDICTORS["semeval2020-tc"] = predict_tc
 
 
+# --- subjectivity (CLEF CheckThat! 2025 Task 1) -------------------------------------------------
+
+
+def predict_checkthat_subjectivity(inputs: list[Path], out: TextIO, **options) -> int:
+    """``slant predict checkthat-subjectivity FILE.tsv``: ``sentence_id<TAB>label`` for every
+    sentence of the task's TSV files (a label column, when present, is ignored)."""
+    from .analysers.subjectivity import MODEL_DIR, SubjectivityModel
+    from .corpora import read_subjectivity_tsv
+
+    files: list[Path] = []
+    for p in inputs:
+        files.extend(sorted(p.glob("*.tsv")) if p.is_dir() else [p])
+    if not files:
+        raise SlantError("no .tsv files in the inputs")
+    sents = [s for f in files for s in read_subjectivity_tsv(f)]
+    model = SubjectivityModel(Path(options.get("model") or MODEL_DIR))
+    model.load()
+    probs = model.sentence_probs([s.text for s in sents])
+    out.write("sentence_id\tlabel\n")
+    for s, p in zip(sents, probs, strict=True):
+        out.write(f"{s.id}\t{model.label(float(p))}\n")
+    return len(sents)
+
+
+PREDICTORS["checkthat-subjectivity"] = predict_checkthat_subjectivity
+
+
 # --- entity roles (SemEval-2025 Task 10 subtask 1) ----------------------------------------------
 #
 # The mentions file lists the entities to cast, one a line: ``doc<TAB>entity<TAB>start<TAB>end``

@@ -23,6 +23,7 @@ _BUILTIN = {
     "relations": "slant.analysers.relations:Relations",
     "roles": "slant.analysers.roles:Roles",
     "techniques": "slant.analysers.techniques:Techniques",
+    "subjectivity": "slant.analysers.subjectivity:Subjectivity",
     "genre": "slant.analysers.genre:Genre",
     "frames": "slant.analysers.frames:Frames",
     "narratives": "slant.analysers.narratives:Narratives",

@@ -182,6 +182,27 @@ def paragraph_labels(
     return micro, macro, per
 
 
+def subjectivity_scores(gold: Sequence[str], pred: Sequence[str]) -> dict[str, float]:
+    """CheckThat! 2025 Task 1: macro-F1 over SUBJ and OBJ (the official measure), plus SUBJ
+    precision, recall and F1 and accuracy. ``gold`` and ``pred`` are aligned label lists."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predictions")
+    out: dict[str, float] = {}
+    f1s = []
+    for cls in ("SUBJ", "OBJ"):
+        tp = sum(g == cls and p == cls for g, p in zip(gold, pred))
+        fp = sum(g != cls and p == cls for g, p in zip(gold, pred))
+        fn = sum(g == cls and p != cls for g, p in zip(gold, pred))
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1s.append(_f1(prec, rec))
+        key = cls.lower()
+        out[f"{key}_p"], out[f"{key}_r"], out[f"{key}_f1"] = prec, rec, f1s[-1]
+    out["macro_f1"] = sum(f1s) / 2
+    out["accuracy"] = sum(g == p for g, p in zip(gold, pred)) / len(gold) if gold else 0.0
+    return out
+
+
 # --- document labels: SemEval-2023 Task 3 subtasks 1-2, SemEval-2025 Task 10 subtask 2 -----------
 
 

@@ -31,6 +31,7 @@ def train(task: str, data_dir: Path, out_dir: Path | None = None, **options) -> 
 
 TRAINERS["techniques"] = "slant.train.techniques:train"
 TRAINERS["roles"] = "slant.train.roles:train"
+TRAINERS["subjectivity"] = "slant.train.subjectivity:train"
 TRAINERS["genre"] = "slant.train.genre:train"
 TRAINERS["frames"] = "slant.train.frames:train"
 TRAINERS["narratives"] = "slant.train.narratives:train"

@@ -191,12 +191,13 @@ def _paragraph_techniques_table(art: Article) -> Table | None:
 
 
 def _labels_table(art: Article) -> Table | None:
-    if not art.labels:
+    labels = [lab for lab in art.labels if lab.task != "subjectivity"]  # shown with the sentences
+    if not labels:
         return None
     t = Table(title="Document labels", title_justify="left")
     for col in ("task", "label", "score", "evidence"):
         t.add_column(col)
-    for lab in sorted(art.labels, key=lambda l: (l.task, -l.score)):
+    for lab in sorted(labels, key=lambda l: (l.task, -l.score)):
         ev = "\n".join(f"“{_excerpt(art, e.start, e.end)}”" for e in lab.evidence[:3])
         t.add_row(lab.task, lab.label, f"{lab.score:.2f}", ev)
     return t
@@ -280,11 +281,23 @@ def _llm_section(art: Article) -> Table | None:
     return t
 
 
+def _subjectivity_line(art: Article) -> str:
+    """'Subjective sentences: 40% of the article; by paragraph ¶1 0%, ¶2 50%, ...'."""
+    whole = [lab for lab in art.labels if lab.task == "subjectivity" and lab.paragraph < 0]
+    paras = sorted((lab for lab in art.labels if lab.task == "subjectivity" and lab.paragraph >= 0),
+                   key=lambda lab: lab.paragraph)
+    if not whole:
+        return ""
+    by_para = ", ".join(f"¶{lab.paragraph + 1} {lab.score:.0%}" for lab in paras)
+    return f"subjective sentences: {whole[0].score:.0%} of the article" + (f"; by paragraph {by_para}" if by_para else "")
+
+
 def _sentence_scores_table(art: Article) -> Table | None:
     rows = [("subjectivity", s) for s in art.subjectivity] + [("claims", s) for s in art.claims]
     if not rows:
         return None
-    t = Table(title="Sentences: subjectivity and check-worthy claims (top 5 each)", title_justify="left")
+    t = Table(title="Sentences: subjectivity and check-worthy claims (top 5 each)", title_justify="left",
+              caption=_subjectivity_line(art) or None, caption_justify="left")
     for col in ("layer", "label", "score", "sentence"):
         t.add_column(col)
     for layer in ("subjectivity", "claims"):

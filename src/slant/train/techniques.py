@@ -593,7 +593,7 @@ def _gold_matrix(ta, names):
     return m
 
 
-def finish_training(data_dir: Path, work: Path, out_dir: Path) -> dict:
+def finish_training(data_dir: Path, work: Path, out_dir: Path, variants: str = "int8,fp32") -> dict:
     """Tune thresholds on dev, score fp32 and int8 on the held-out test part, write the card."""
     from ..analysers.techniques import TechniqueModel, Thresholds
     from ..evaluation import techniques_report, techniques_scores
@@ -602,7 +602,8 @@ def finish_training(data_dir: Path, work: Path, out_dir: Path) -> dict:
     tasks = {t.id: t for t in corpora.semeval2023_techniques(data_dir)}
     dev = [tasks[i] for i in split["dev"]]
     results = {}
-    for variant, folder in (("int8", out_dir), ("fp32", work)):
+    wanted = [v.strip() for v in variants.split(",")]
+    for variant, folder in [(v, f) for v, f in (("int8", out_dir), ("fp32", work)) if v in wanted]:
         model = TechniqueModel(folder)
         t0 = time.time()
         th, dev_scores = tune_thresholds(model, dev)
@@ -635,9 +636,11 @@ def _flat(scores: dict) -> dict:
 def write_model_card(out_dir: Path, split: dict, results: dict, history: list) -> None:
     cfg = json.loads((out_dir / "encoder.json").read_text("utf-8"))
     size = (out_dir / "model.onnx").stat().st_size / 1e6
-    t8, t32 = results["int8"]["test"], results["fp32"]["test"]
+    t8 = results["int8"]["test"]
+    t32 = results["fp32"]["test"] if "fp32" in results else {}
     rows = "\n".join(
-        f"| {k.replace('_', ' ')} | {t8[k]:.3f} | {t32[k]:.3f} |" for k in t8
+        f"| {k.replace('_', ' ')} | {t8[k]:.3f} | {t32[k]:.3f} |" if k in t32 else f"| {k.replace('_', ' ')} | {t8[k]:.3f} | not scored |"
+        for k in t8
     )
     hist = "\n".join(f"| {h['epoch']} | {h['step']} | {h['para_f1']:.3f} | {h['token_f1']:.3f} | "
                      f"{h.get('subj_f1', 0.0):.3f} |" for h in history)
@@ -721,13 +724,14 @@ def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export
     """Rebuild the shipped technique model from the corpora in ``data_dir``."""
     out_dir = Path(out_dir) if out_dir else MODEL_DIR
     work = Path(options.pop("work", WORK_DIR))
+    variants = options.pop("variants", "int8,fp32")
     todo = [s.strip() for s in stages.split(",")]
     if "fit" in todo:
         fit(Path(data_dir), work, **options)
     if "export" in todo:
         export(work, out_dir)
     if "finish" in todo:
-        finish_training(Path(data_dir), work, out_dir)
+        finish_training(Path(data_dir), work, out_dir, variants=variants)
 
 
 if __name__ == "__main__":
@@ -741,8 +745,9 @@ if __name__ == "__main__":
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--minutes", type=float, default=65.0)
     ap.add_argument("--threads", type=int, default=2, help="torch threads (1 on a busy machine)")
+    ap.add_argument("--variants", default="int8,fp32", help="graphs to tune and score in the finish stage")
     args = ap.parse_args()
-    opts = {"work": args.work}
+    opts = {"work": args.work, "variants": args.variants}
     if "fit" in args.stages:
         opts.update(epochs=args.epochs, minutes=args.minutes, threads=args.threads)
     train(corpora.data_dir(args.data), args.out, stages=args.stages, **opts)
