@@ -141,4 +141,5 @@ class Subjectivity(Analyser):
             ]
             art.labels = [lab for lab in art.labels if lab.task != "subjectivity"] + summarise(art, art.subjectivity)
             art.record("subjectivity", self.name, self.version, model=version)
+            art.record("labels", self.name, self.version, model=version)
             yield art
