@@ -53,7 +53,7 @@ def sensible_answer(body: dict) -> str:
 
 class Endpoint:
     """An OpenAI-compatible stub on 127.0.0.1. ``mode``: ok, garbage, slow, flaky, bad-json,
-    no-json-schema (refuses response_format json_schema with HTTP 422, as llama-cpp-python does)."""
+    no-json-schema (refuses response_format json_schema with HTTP 500, as llama-cpp-python does)."""
 
     def __init__(self, mode: str = "ok", *, delay: float = 0.0, fail_first: int = 0, answer=sensible_answer,
                  model: str = "stub-model"):
@@ -128,7 +128,9 @@ class Endpoint:
             h._send(503, b'{"error": "loading model"}')
             return
         if self.mode == "no-json-schema" and (body.get("response_format") or {}).get("type") == "json_schema":
-            h._send(422, b'{"detail": [{"loc": ["body", "response_format", "type"], "msg": "json_object"}]}')
+            # as llama-cpp-python does: HTTP 500 with the validation error
+            h._send(500, b'{"error": {"message": "1 validation error: loc (body, response_format, type): '
+                         b'Input should be text or json_object"}}')
             return
         content = "Sure! Here is my answer: the article is about a harbour." if self.mode == "bad-json" \
             else self.answer(body)

@@ -293,7 +293,8 @@ def test_response_format_falls_back_to_the_servers_spelling(tmp_path, endpoint):
     arts = list(nlp.pipe([_sample(), _sample()]))
     assert all(_records(a, "explain")[0].error is None for a in arts)
     kinds = [r["body"]["response_format"]["type"] for r in ep.chat_requests]
-    assert kinds == ["json_schema", "json_object", "json_object"]  # probed once, then remembered
+    assert kinds == ["json_schema", "json_object", "json_object"]  # probed once (no retry), then remembered
+    assert reader.usage.retries == 0 and reader.problems == []
     schema = ep.chat_requests[1]["body"]["response_format"]["schema"]
     assert set(schema["required"]) == {"narrative", "explanation", "evidence"}
 

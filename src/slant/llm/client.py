@@ -157,7 +157,9 @@ class Client:
             except urllib.error.HTTPError as exc:
                 status, detail = exc.code, _excerpt(exc.read())
                 after = exc.headers.get("Retry-After") if exc.headers else None
-                if status in _RETRY_STATUS and attempt < self.retries:
+                # llama-cpp-python answers 500 to a response_format it does not know: not worth a retry
+                refused_format = status == 500 and "response_format" in detail
+                if status in _RETRY_STATUS and attempt < self.retries and not refused_format:
                     if after and after.strip().isdigit():
                         wait = min(float(after), _MAX_WAIT)
                 else:
@@ -227,7 +229,8 @@ class Client:
             except HTTPStatusError as exc:
                 # A server that does not know this spelling of response_format refuses the request
                 # (400/422): try the next spelling (auto mode), and keep the first that works.
-                if exc.status in (400, 422) and len(formats) > 1:
+                refused = exc.status in (400, 422) or (exc.status == 500 and "response_format" in str(exc))
+                if refused and len(formats) > 1:
                     first_refusal = first_refusal or exc
                     continue
                 raise
