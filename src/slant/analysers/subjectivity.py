@@ -5,9 +5,10 @@ The head is a logistic layer over the mean and max of a sentence's token states 
 encoder (the techniques model, ``slant/models/techniques``), trained together with it on the CLEF
 CheckThat! 2025 Task 1 English sentences (``slant.train.techniques``); its decision threshold is
 tuned for macro-F1 on validation sentences by ``slant train subjectivity``, which writes
-``subjectivity.json`` and ``SUBJECTIVITY.md`` (the model card) beside the weights. When the
-techniques analyser ran first, the article's token states are already there and this analyser
-costs one small matrix product per article.
+``subjectivity.json`` and ``SUBJECTIVITY.md`` (the model card) beside the weights. Sentences are
+encoded one by one, as in training: read off the article's own pass (option ``in_context = true``,
+nearly free after ``techniques``) the head sees each sentence with its neighbours' context and
+scores every sentence of an opinion piece as subjective.
 
 Summaries go to ``Article.labels`` with task ``subjectivity``: one label for the article and one per
 paragraph (``paragraph`` set), each scored with the share of subjective sentences and carrying the
@@ -129,11 +130,17 @@ class Subjectivity(Analyser):
     def _run(self, batch: list[Article]) -> Iterator[Article]:
         model = self.model
         assert model is not None
-        model.encoder.encode(batch)  # reuses the techniques analyser's pass when it ran first
         version = f"{model.encoder.config.get('name', 'techniques')}@{model.encoder.config.get('version', '0')}"
+        in_context = bool(self.options.get("in_context", False))
+        if in_context:
+            model.encoder.encode(batch)  # reuses the techniques analyser's pass when it ran first
         for art in batch:
             spans = [(s.start, s.end) for s in art.sentences]
-            probs = model.span_probs(art, spans)
+            # Each sentence is encoded on its own, as the head was trained (CheckThat! sentences come
+            # without their articles): pooled from the article's pass, every sentence of an
+            # opinionated article scores near 1, so the shared pass is used only when asked for.
+            probs = model.span_probs(art, spans) if in_context else \
+                model.sentence_probs([art.text[a:b] for a, b in spans])
             art.subjectivity = [
                 SentenceScore(start=s.start, end=s.end, sentence=i, label=model.label(float(p)),
                               score=round(float(p), 4))
