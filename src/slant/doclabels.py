@@ -25,6 +25,7 @@ import numpy as np
 
 from .article import Article, DocLabel, Span
 from .encoder import Encoded, OnnxEncoder, pool_spans
+from .analysers.base import batched
 from .errors import SlantError
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -139,13 +140,7 @@ class DocHeadAnalyser:
 
     def pipe(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[Article]:
         self.load()
-        batch: list[Article] = []
-        for art in articles:
-            batch.append(art)
-            if len(batch) >= batch_size:
-                yield from self._run(batch)
-                batch = []
-        if batch:
+        for batch in batched(articles, batch_size):
             yield from self._run(batch)
 
     def _run(self, batch: list[Article]) -> Iterator[Article]:

@@ -15,6 +15,18 @@ from typing import Any, ClassVar
 from ..article import Article
 
 
+def batched(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    """Consecutive lists of at most ``size`` articles (the last may be shorter), in order."""
+    batch: list[Article] = []
+    for art in articles:
+        batch.append(art)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 class Analyser:
     name: ClassVar[str] = ""
     needs: ClassVar[tuple[str, ...]] = ("text",)

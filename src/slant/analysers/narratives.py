@@ -23,7 +23,7 @@ import numpy as np
 from .. import user_taxonomy
 from ..article import Article, DocLabel
 from ..doclabels import MODELS, DocHeadAnalyser, encode_missing, sigmoid, top_sentences
-from .base import Analyser
+from .base import Analyser, batched
 
 TAXONOMY_FILE = Path(__file__).resolve().parent.parent / "data" / "narratives-semeval2025.yaml"
 OTHER = "Other"
@@ -86,13 +86,7 @@ class Narratives(DocHeadAnalyser, Analyser):
             yield from super().pipe(articles, batch_size)
             return
         user_taxonomy.prepare(self.user, self.encoder, self.background)
-        batch: list[Article] = []
-        for art in articles:
-            batch.append(art)
-            if len(batch) >= batch_size:
-                yield from self._run_user(batch)
-                batch = []
-        if batch:
+        for batch in batched(articles, batch_size):
             yield from self._run_user(batch)
 
     def _run_user(self, batch: list[Article]) -> Iterator[Article]:

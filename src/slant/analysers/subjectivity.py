@@ -26,7 +26,7 @@ import numpy as np
 from ..article import Article, DocLabel, SentenceScore, Span
 from ..encoder import OnnxEncoder, pool_spans
 from ..errors import SlantError
-from .base import Analyser
+from .base import Analyser, batched
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "techniques"
 HEAD_FILE = "subjectivity_head.npz"
@@ -118,13 +118,7 @@ class Subjectivity(Analyser):
 
     def pipe(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[Article]:
         self.load()
-        batch: list[Article] = []
-        for art in articles:
-            batch.append(art)
-            if len(batch) >= batch_size:
-                yield from self._run(batch)
-                batch = []
-        if batch:
+        for batch in batched(articles, batch_size):
             yield from self._run(batch)
 
     def _run(self, batch: list[Article]) -> Iterator[Article]:

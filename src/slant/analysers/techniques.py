@@ -30,7 +30,7 @@ from .. import taxonomy
 from ..article import Article, ParagraphTechniques, TechniqueSpan
 from ..encoder import Encoded, OnnxEncoder, pool_spans
 from ..errors import SlantError
-from .base import Analyser
+from .base import Analyser, batched
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "techniques"
 
@@ -220,13 +220,7 @@ class Techniques(Analyser):
 
     def pipe(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[Article]:
         self.load()
-        batch: list[Article] = []
-        for art in articles:
-            batch.append(art)
-            if len(batch) >= batch_size:
-                yield from self._run(batch)
-                batch = []
-        if batch:
+        for batch in batched(articles, batch_size):
             yield from self._run(batch)
 
     def _run(self, batch: list[Article]) -> Iterator[Article]:
