@@ -150,3 +150,30 @@ def test_aliases_file_that_is_not_a_mapping():
 def test_missing_aliases_file_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="cannot read the aliases file"):
         load_aliases(tmp_path / "nope.yaml")
+
+
+def test_spacy_loads_without_torch_and_leaves_torch_importable():
+    """thinc would import torch (a second of cold start); slant hides it only while spaCy is
+    imported, so afterwards `import torch` works exactly as it would have (or fails the same way
+    where torch is not installed)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib.util, sys\n"
+        "has = importlib.util.find_spec('torch') is not None\n"
+        "from slant.analysers.parse import load_nlp\n"
+        "nlp = load_nlp()\n"
+        "assert nlp('Dr. Smith went home.')[0].text == 'Dr.'\n"
+        "assert 'torch' not in sys.modules, 'spaCy import pulled torch in'\n"
+        "try:\n"
+        "    import torch\n"
+        "    ok = True\n"
+        "except ImportError:\n"
+        "    ok = False\n"
+        "assert ok == has, (ok, has)\n"
+        "print('ok', has)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ok")

