@@ -79,7 +79,7 @@ def test_analyser_scores_every_sentence(sample_path):
     for i, (s, sc) in enumerate(zip(art.sentences, art.subjectivity)):
         assert (sc.start, sc.end, sc.sentence) == (s.start, s.end, i)
         assert 0.0 <= sc.score <= 1.0
-        assert sc.label == ("SUBJ" if sc.score >= model.threshold else "OBJ")
+        assert sc.label == ("SUBJ" if sc.score >= model.thresholds["context"] else "OBJ")
     summary = [lab for lab in art.labels if lab.task == "subjectivity"]
     assert summary[0].paragraph == -1
     assert len(summary) == 1 + len({s.paragraph for s in art.sentences})
@@ -87,6 +87,47 @@ def test_analyser_scores_every_sentence(sample_path):
     alone = slant.load(analysers=["segment", "subjectivity"])(sample_path)
     assert [s.score for s in alone.subjectivity] == pytest.approx([s.score for s in art.subjectivity], abs=1e-4)
     assert "_encoded" not in art.to_json().decode()
+    prov = next(p for p in art.provenance if p.layer == "subjectivity")
+    assert prov.model.endswith(":context-head")
+
+
+@needs_model
+def test_sentence_head_option_encodes_each_sentence_alone(sample_path):
+    """in_context = false: each sentence through the encoder on its own, read by the sentence head,
+    exactly the numbers of SubjectivityModel.sentence_probs on the sentence texts."""
+    import slant
+
+    cfg = {"pipeline": {"analysers": ["segment", "subjectivity"]},
+           "analysers": {"subjectivity": {"in_context": False}}}
+    nlp = slant.load(cfg)
+    art = nlp(sample_path)
+    model = nlp.analysers[1].model
+    expect = model.sentence_probs([art.text[s.start:s.end] for s in art.sentences])
+    assert [s.score for s in art.subjectivity] == pytest.approx([float(p) for p in expect], abs=1e-4)
+    assert all(s.label == model.label(s.score, "sentence") for s in art.subjectivity)
+    prov = next(p for p in art.provenance if p.layer == "subjectivity")
+    assert prov.model.endswith(":sentence-head")
+
+
+def test_context_head_fit_helpers():
+    """The logistic fit recovers a separable rule from soft targets, and the teacher's shifted
+    probabilities put its threshold at 0.5 and keep their order."""
+    import numpy as np
+
+    from slant.train.subjectivity import fit_logistic, shifted
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 6)) * np.array([1, 2, 3, 1, 1, 5]) + 3.0  # unscaled, off-centre
+    truth = x[:, 0] - 0.5 * x[:, 2] + 1.0
+    y = 1.0 / (1.0 + np.exp(-2 * truth))
+    w, b = fit_logistic(x, y, np.ones(len(y)), l2=1e-4, steps=800)
+    pred = (x @ w + b) > 0
+    assert (pred == (truth > 0)).mean() > 0.95
+    p = np.array([0.5, 0.86, 0.9, 0.99, 0.1])
+    q = shifted(p, 0.86)
+    assert q[1] == pytest.approx(0.5)
+    assert list(np.argsort(q)) == list(np.argsort(p))
+    assert q[0] < 0.5 < q[2]
 
 
 @needs_model

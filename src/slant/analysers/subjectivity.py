@@ -5,10 +5,15 @@ The head is a logistic layer over the mean and max of a sentence's token states 
 encoder (the techniques model, ``slant/models/techniques``), trained together with it on the CLEF
 CheckThat! 2025 Task 1 English sentences (``slant.train.techniques``); its decision threshold is
 tuned for macro-F1 on validation sentences by ``slant train subjectivity``, which writes
-``subjectivity.json`` and ``SUBJECTIVITY.md`` (the model card) beside the weights. Sentences are
-encoded one by one, as in training: read off the article's own pass (option ``in_context = true``,
-nearly free after ``techniques``) the head sees each sentence with its neighbours' context and
-scores every sentence of an opinion piece as subjective.
+``subjectivity.json`` and ``SUBJECTIVITY.md`` (the model card) beside the weights.
+
+That head saw each sentence alone. Read off a whole article's pass, where every token also carries
+its neighbours, it scores nearly every sentence of an opinion piece SUBJ; encoding each sentence
+again on its own costs half the techniques analyser's time. So ``slant train subjectivity`` also
+fits a second, ``context`` head on sentences pooled from whole-article passes, taught by the
+sentence head's judgement of the same sentences alone (and by the CheckThat! gold labels). With it
+the analyser reads the pass the techniques analyser already made: one matrix product per article.
+Option ``in_context = false`` encodes sentences one by one with the sentence head instead.
 
 Summaries go to ``Article.labels`` with task ``subjectivity``: one label for the article and one per
 paragraph (``paragraph`` set), each scored with the share of subjective sentences and carrying the
@@ -30,51 +35,86 @@ from .base import Analyser, batched
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "techniques"
 HEAD_FILE = "subjectivity_head.npz"
+CONTEXT_HEAD_FILE = "subjectivity_context_head.npz"
 CONFIG_FILE = "subjectivity.json"
 EVIDENCE = 3
 
 
 class SubjectivityModel:
-    """The shared encoder plus the sentence head and its threshold."""
+    """The shared encoder plus the sentence heads and their thresholds.
+
+    Two heads read the same pooled token states (mean and max over the sentence's tokens):
+    ``sentence``, trained with the encoder on CheckThat! sentences each encoded alone, and
+    ``context`` (when ``subjectivity_context_head.npz`` exists), fitted by ``slant train
+    subjectivity`` on sentences pooled from whole-article passes, so that it can read the pass the
+    techniques analyser already made.
+    """
 
     def __init__(self, folder: str | Path = MODEL_DIR, threads: int | None = None, model_file: str | None = None):
         self.folder = Path(folder)
         head = self.folder / HEAD_FILE
         if not head.is_file():
             raise SlantError(f"no subjectivity head in {self.folder}; rebuild it with `slant train techniques`")
-        weights = np.load(head)
-        self.w = weights["weight"].astype(np.float32).reshape(-1)
-        self.b = float(np.asarray(weights["bias"]).reshape(-1)[0])
         cfg_path = self.folder / CONFIG_FILE
         self.config = json.loads(cfg_path.read_text("utf-8")) if cfg_path.is_file() else {}
-        self.threshold = float(self.config.get("threshold", 0.5))
+        self.heads: dict[str, tuple[np.ndarray, float]] = {"sentence": _read_head(head)}
+        self.thresholds = {"sentence": float(self.config.get("threshold", 0.5))}
+        ctx = self.folder / CONTEXT_HEAD_FILE
+        if ctx.is_file():
+            self.heads["context"] = _read_head(ctx)
+            self.thresholds["context"] = float(self.config.get("context", {}).get("threshold", 0.5))
+        self.threshold = self.thresholds["sentence"]
         self.encoder = OnnxEncoder(self.folder, threads=threads, model_file=model_file)
 
     def load(self) -> None:
         self.encoder.load()
 
-    def span_probs(self, art: Article, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    def span_probs(self, art: Article, spans: Sequence[tuple[int, int]], head: str = "sentence") -> np.ndarray:
         """P(SUBJ) of each character span of an article already encoded by ``self.encoder``."""
         if not spans:
             return np.zeros(0, dtype=np.float32)
-        enc = art._encoded
-        if not len(enc):
+        if not len(art._encoded):
             return np.zeros(len(spans), dtype=np.float32)
-        z = pool_spans(enc, spans) @ self.w + self.b
+        return self.head_probs(self.pooled(art, spans), head)
+
+    def head_probs(self, features: np.ndarray, head: str = "sentence") -> np.ndarray:
+        """P(SUBJ) from pooled features (n x 2d) through one head."""
+        w, b = self.heads[head]
+        z = features @ w + b
         return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
-    def sentence_probs(self, texts: Sequence[str], batch: int = 64) -> np.ndarray:
-        """P(SUBJ) of stand-alone sentences (the task's setting: each encoded on its own)."""
-        out = np.zeros(len(texts), dtype=np.float32)
+    def sentence_features(self, texts: Sequence[str], batch: int = 64) -> np.ndarray:
+        """Pooled token states of stand-alone sentences (each encoded on its own)."""
+        out: list[np.ndarray] = []
         for k in range(0, len(texts), batch):
             arts = [Article(text=t) for t in texts[k : k + batch]]
             self.encoder.encode(arts)
-            for i, art in enumerate(arts):
-                out[k + i] = self.span_probs(art, [(0, len(art.text))])[0]
-        return out
+            out.extend(self.pooled(a, [(0, len(a.text))]) for a in arts)
+        return np.vstack(out) if out else np.zeros((0, self.dim), dtype=np.float32)
 
-    def label(self, p: float) -> str:
-        return "SUBJ" if p >= self.threshold else "OBJ"
+    @property
+    def dim(self) -> int:
+        return len(self.heads["sentence"][0])
+
+    def pooled(self, art: Article, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """Pooled features of ``spans`` from the article's pass (zeros for a text with no token)."""
+        feats = pool_spans(art._encoded, spans)
+        return feats if feats.shape[1] == self.dim else np.zeros((len(spans), self.dim), dtype=np.float32)
+
+    def sentence_probs(self, texts: Sequence[str], batch: int = 64, head: str = "sentence") -> np.ndarray:
+        """P(SUBJ) of stand-alone sentences (the task's setting: each encoded on its own)."""
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        return self.head_probs(self.sentence_features(texts, batch), head)
+
+    def label(self, p: float, head: str = "sentence") -> str:
+        return "SUBJ" if p >= self.thresholds[head] else "OBJ"
+
+
+def _read_head(path: Path) -> tuple[np.ndarray, float]:
+    weights = np.load(path)
+    return (weights["weight"].astype(np.float32).reshape(-1),
+            float(np.asarray(weights["bias"]).reshape(-1)[0]))
 
 
 def summarise(art: Article, scores: list[SentenceScore], k: int = EVIDENCE) -> list[DocLabel]:
@@ -125,22 +165,24 @@ class Subjectivity(Analyser):
         model = self.model
         assert model is not None
         version = f"{model.encoder.config.get('name', 'techniques')}@{model.encoder.config.get('version', '0')}"
-        in_context = bool(self.options.get("in_context", False))
+        # The article's own pass (shared with techniques, nearly free) when the context head
+        # exists; else each sentence is encoded on its own, as the sentence head was trained:
+        # that head, read off a whole-article pass, scores every sentence of an opinion piece SUBJ.
+        in_context = bool(self.options.get("in_context", True)) and "context" in model.heads
+        head = "context" if in_context else "sentence"
         if in_context:
             model.encoder.encode(batch)  # reuses the techniques analyser's pass when it ran first
+        model_id = f"{version}:{head}-head"
         for art in batch:
             spans = [(s.start, s.end) for s in art.sentences]
-            # Each sentence is encoded on its own, as the head was trained (CheckThat! sentences come
-            # without their articles): pooled from the article's pass, every sentence of an
-            # opinionated article scores near 1, so the shared pass is used only when asked for.
-            probs = model.span_probs(art, spans) if in_context else \
+            probs = model.span_probs(art, spans, head) if in_context else \
                 model.sentence_probs([art.text[a:b] for a, b in spans])
             art.subjectivity = [
-                SentenceScore(start=s.start, end=s.end, sentence=i, label=model.label(float(p)),
+                SentenceScore(start=s.start, end=s.end, sentence=i, label=model.label(float(p), head),
                               score=round(float(p), 4))
                 for i, (s, p) in enumerate(zip(art.sentences, probs, strict=True))
             ]
             art.labels = [lab for lab in art.labels if lab.task != "subjectivity"] + summarise(art, art.subjectivity)
-            art.record("subjectivity", self.name, self.version, model=version)
-            art.record("labels", self.name, self.version, model=version)
+            art.record("subjectivity", self.name, self.version, model=model_id)
+            art.record("labels", self.name, self.version, model=model_id)
             yield art
