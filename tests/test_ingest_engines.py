@@ -128,3 +128,13 @@ def test_postgres_stopped_mid_run_leaves_whole_batches_only(pg_cluster, tmp_path
         run = store.runs()[0]
     assert 0 < stored < 500 and stored % 4 == 0  # whole batches only
     assert run["stored"] == stored  # the run's counts were committed with the batches
+
+
+@pytest.mark.parametrize("rows,workers,batch", [(60, 2, 32), (1118, 2, 32), (3, 2, 32), (1, 4, 64), (4096, 8, 64)])
+def test_ray_blocks_keep_every_actor_busy(rows, workers, batch):
+    from slant.engines import plan_blocks
+
+    blocks, per_block = plan_blocks(rows, workers, batch)
+    assert per_block <= batch and blocks * per_block >= rows  # no block over a batch, every row placed
+    assert blocks >= min(rows, 2 * workers)  # two blocks per actor when there are rows enough
+    assert (blocks - 1) * per_block < rows  # no empty block

@@ -8,8 +8,11 @@ lists in the same order, so the caller (``slant.ingest``) can write them batch b
 - ``local``: ``workers <= 1`` runs in this process; more uses a pool of processes, each with the
   pipeline loaded once by the pool's initializer, and at most ``2 * workers`` batches in flight.
 - ``ray``: Ray Data ``map_batches`` with an actor pool (``ActorPoolStrategy``): each actor loads the
-  pipeline in its constructor and analyses many batches. The stream is cut into chunks of
+  pipeline in its constructor and analyses many batches, one block (at most a batch of articles,
+  at least two blocks per actor) at a time. The stream is cut into chunks of
   ``chunk`` articles, one Ray dataset each, so memory stays bounded on a long run.
+
+In both, a worker's ONNX sessions get its share of the cores (``SLANT_THREADS``), not all of them.
 
 Articles cross process boundaries as their JSON (the published schema), which is lossless, so both
 engines give the same Articles as analysing in this process.
@@ -56,7 +59,15 @@ def _analyse_json(nlp: Pipeline, payload: list[bytes], batch_size: int) -> list[
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(config: dict, analysers: list[str] | None, batch_size: int) -> None:
+def _threads_per_worker(cpus: float | None) -> None:
+    """Give each worker's ONNX sessions its share of the cores (unless SLANT_THREADS says otherwise):
+    N workers each running sessions as wide as the machine would fight over the same cores."""
+    if cpus and "SLANT_THREADS" not in os.environ:
+        os.environ["SLANT_THREADS"] = str(max(1, int(cpus)))
+
+
+def _worker_init(config: dict, analysers: list[str] | None, batch_size: int, cpus: float | None = None) -> None:
+    _threads_per_worker(cpus)
     _WORKER["nlp"] = _pipeline(config, analysers)
     _WORKER["batch_size"] = batch_size
 
@@ -83,8 +94,9 @@ class LocalEngine:
         # forkserver: workers start from a clean process, not a fork of one holding threads and
         # database connections.
         ctx = mp.get_context("forkserver")
+        cpus = (os.cpu_count() or self.workers) / self.workers
         with ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(self.config, self.analysers, self.batch_size)) as pool:
+                                 initargs=(self.config, self.analysers, self.batch_size, cpus)) as pool:
             inflight: deque = deque()
             for batch in batches:
                 inflight.append(pool.submit(_worker_run, [a.to_json() for a in batch]))
@@ -99,6 +111,9 @@ class _RayAnalyser:
     """A Ray Data actor: loads the pipeline once, then analyses every batch it is given."""
 
     def __init__(self, config: dict, analysers: list[str] | None, batch_size: int):
+        import ray
+
+        _threads_per_worker(ray.get_runtime_context().get_assigned_resources().get("CPU"))
         self.nlp = _pipeline(config, analysers)
         self.batch_size = batch_size
 
@@ -107,6 +122,16 @@ class _RayAnalyser:
 
         out = _analyse_json(self.nlp, [bytes(b) for b in batch["json"]], self.batch_size)
         return {"seq": batch["seq"], "json": np.array(out, dtype=object)}
+
+
+def plan_blocks(rows: int, workers: int, batch_size: int) -> tuple[int, int]:
+    """(number of blocks, rows per block) for one chunk: no block larger than a batch, and at least
+    two blocks per actor when there are rows enough, so that no actor waits while another works
+    through a long block (60 articles once made one block: one actor did all the work)."""
+    if rows <= 0:
+        return 1, 1
+    blocks = min(rows, max(2 * workers, -(-rows // batch_size)))
+    return blocks, -(-rows // blocks)
 
 
 class RayEngine:
@@ -156,11 +181,12 @@ class RayEngine:
         if not rows:
             yield from chunk
             return
-        ds = ray.data.from_items(rows, override_num_blocks=max(1, min(len(rows) // self.batch_size, 4 * self.workers)))
+        blocks, per_block = plan_blocks(len(rows), self.workers, self.batch_size)
+        ds = ray.data.from_items(rows, override_num_blocks=blocks)
         ds = ds.map_batches(
             _RayAnalyser,
             fn_constructor_kwargs={"config": self.config, "analysers": self.analysers, "batch_size": self.batch_size},
-            batch_size=self.batch_size,
+            batch_size=per_block,
             batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=self.workers),
             num_cpus=1,
