@@ -30,15 +30,16 @@ def _schema(body: dict) -> dict:
 
 
 def sensible_answer(body: dict) -> str:
-    """What a careful model would answer, read off the prompt: first sentences as evidence, the
-    first listed name as the label."""
+    """What a careful model would answer, read off the prompt: the second and third numbered
+    sentences (or sentences) as evidence, the first listed name as the label."""
     text = _user_text(body)
     props = _schema(body).get("properties", {})
     article = text.split("<<<", 1)[-1].split(">>>", 1)[0].strip() if "<<<" in text else text
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", article.replace("\n", " ")) if len(s.strip()) > 20]
     if "narrative" in props or "Answer with a JSON object with these keys:\n- \"narrative\"" in text:
+        numbered = [int(n) for n in re.findall(r"^\[(\d+)\] ", article, flags=re.M)]
         return json.dumps({"narrative": "The deal is a scandal", "explanation": "The article frames the deal as "
-                           "a scandal through loaded words.", "evidence": sentences[1:3]})
+                           "a scandal through loaded words.", "evidence": numbered[1:3]})
     if "verdict" in props or '"verdict"' in text:
         return json.dumps({"verdict": "agree", "reason": "The passage uses emotionally loaded words."})
     if "techniques" in props:

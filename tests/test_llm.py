@@ -60,14 +60,14 @@ def test_explain_is_grounded_in_sentences_located_by_offsets(tmp_path, endpoint)
     nlp, reader = _reader(tmp_path, ep.url)
     art = next(nlp.pipe([_sample()]))
     (rec,) = _records(art, "explain")
-    assert rec.error is None and rec.model == "stub-model" and rec.prompt == "explain@1"
+    assert rec.error is None and rec.model == "stub-model" and rec.prompt == "explain@2"
     assert rec.label == "The deal is a scandal" and rec.text.startswith("The article frames")
     assert "Port Selka" in ep.chat_requests[0]["body"]["messages"][1]["content"]  # the article was sent
-    assert len(rec.evidence) == 2
-    for span in rec.evidence:  # each evidence span is a sentence of the article, by offsets
-        assert any(s.start <= span.start and span.end <= s.end + 1 for s in art.sentences)
-        assert "Koval" in art.text[span.start : span.end]
-    assert art.text[rec.evidence[1].start : rec.evidence[1].end].startswith("Photos from the signing")
+    # the stub names sentences [2] and [3] of the prompt: the article's second and third sentences
+    prompt = ep.chat_requests[0]["body"]["messages"][1]["content"]
+    first = " ".join(art.text[art.sentences[0].start : art.sentences[0].end].split())
+    assert f"\n[1] {first}\n" in prompt and "[3] " in prompt
+    assert rec.evidence == [Span(start=s.start, end=s.end) for s in art.sentences[1:3]]
     assert any(p.layer == "llm" and p.analyser == "llm" for p in art.provenance)
     # The record survives the JSON round trip of the Article.
     assert Article.from_json(art.to_json()).llm == art.llm
@@ -103,12 +103,12 @@ def test_a_new_prompt_version_is_not_served_old_answers(tmp_path, endpoint):
     folder = tmp_path / "prompts"
     folder.mkdir()
     text = files("slant.llm").joinpath("prompts/explain.toml").read_text("utf-8")
-    (folder / "explain.toml").write_text(text.replace('version = "1"', 'version = "2"'), "utf-8")
+    (folder / "explain.toml").write_text(text.replace('version = "2"', 'version = "3"'), "utf-8")
     nlp2, reader2 = _reader(tmp_path, ep.url, prompts=str(folder))
     art = next(nlp2.pipe([_sample()]))
     reader2.close()
     assert len(ep.chat_requests) == 2 and reader2.usage.cached == 0
-    assert _records(art, "explain")[0].prompt == "explain@2"
+    assert _records(art, "explain")[0].prompt == "explain@3"
 
 
 def test_the_cache_lives_in_the_store_and_old_stores_get_the_table(tmp_path):
@@ -237,12 +237,12 @@ def test_an_invalid_answer_is_asked_again_once_then_reported(tmp_path, endpoint)
     assert len(ep.chat_requests) == 4
 
 
-def test_an_answer_quoting_nothing_from_the_text_is_asked_again(tmp_path, endpoint):
+def test_an_answer_pointing_at_no_sentence_is_asked_again(tmp_path, endpoint):
     from llm_servers import sensible_answer
 
     def answer(body):
-        if len(body["messages"]) == 2:  # first try: fluent but ungrounded
-            return json.dumps({"narrative": "x", "explanation": "y", "evidence": ["Words that are not there."]})
+        if len(body["messages"]) == 2:  # first try: fluent but ungrounded (a server without a grammar)
+            return json.dumps({"narrative": "x", "explanation": "y", "evidence": [999]})
         return sensible_answer(body)
 
     ep = endpoint(answer=answer)
@@ -250,7 +250,7 @@ def test_an_answer_quoting_nothing_from_the_text_is_asked_again(tmp_path, endpoi
     art = next(nlp.pipe([_sample()]))
     (rec,) = _records(art, "explain")
     assert rec.error is None and rec.evidence and rec.label == "The deal is a scandal"
-    assert "none of the evidence sentences occurs in the article" in ep.chat_requests[1]["body"]["messages"][-1]["content"]
+    assert "evidence [999] names no sentence" in ep.chat_requests[1]["body"]["messages"][-1]["content"]
     assert reader.usage.invalid_retries == 1 and reader.usage.invalid == 0
 
 
@@ -463,3 +463,18 @@ def test_eval_narratives_compares_llm_replace_with_the_shipped_head(tmp_path, en
     row = next(line for line in r.stdout.splitlines() if line.startswith("samples-F1, narratives"))
     assert len(row.split()) == 3 + 5 and len(ep.chat_requests) == 3
     assert "3 (the first 3 by id)" in r.stdout and "stub-model" in r.stdout
+
+
+def test_explain_prompt_numbers_sentences_by_paragraph_and_stops_before_max_chars():
+    from slant.llm.uses import numbered_sentences
+
+    art = next(pipeline.load({}, analysers=["segment"]).pipe([_sample()]))
+    text, shown = numbered_sentences(art, max_chars=100_000)
+    assert len(shown) == len(art.sentences)
+    lines = text.splitlines()
+    numbered = [ln for ln in lines if ln.startswith("[")]
+    assert [ln.split("]")[0] for ln in numbered] == [f"[{i}" for i in range(1, len(shown) + 1)]
+    assert lines.count("") >= len({s.paragraph for s in art.sentences}) - 1  # paragraphs apart
+    short, cut = numbered_sentences(art, max_chars=600)
+    assert 1 <= len(cut) < len(shown) and len(short) <= 600 + len("\n[...]") and short.endswith("[...]")
+    assert cut == shown[: len(cut)]

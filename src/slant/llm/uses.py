@@ -1,8 +1,9 @@
 """What the LLM is asked: explain, verify, replace. Each use turns an Article into questions (``Job``)
 and an answer back into records, and never touches what the learned heads wrote.
 
-- ``explain``: the dominant narrative in a few sentences, with the sentences that carry it quoted
-  and located in the text (SemEval-2025 Task 10 subtask 3 is the reference task). One record in
+- ``explain``: the dominant narrative in a few sentences, with the sentences that carry it, named by
+  their numbers in the prompt (each sentence is shown numbered), so the evidence is a span of the
+  text by construction (SemEval-2025 Task 10 subtask 3 is the reference task). One record in
   ``Article.llm``.
 - ``verify``: a second opinion (agree / disagree / unsure, and why) on each low-confidence
   technique span and document label; one record each in ``Article.llm``, naming its target
@@ -44,7 +45,9 @@ Text = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 class ExplainAnswer(msgspec.Struct, forbid_unknown_fields=False):
     narrative: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
     explanation: Text
-    evidence: Annotated[list[Text], msgspec.Meta(min_length=1, max_length=3)]
+    # numbers of the sentences shown to the model ([1], [2], ...): grounded by construction, and a
+    # server with grammar-constrained decoding cannot answer a number that was not shown
+    evidence: Annotated[list[int], msgspec.Meta(min_length=1, max_length=3)]
 
 
 class VerifyAnswer(msgspec.Struct):
@@ -150,34 +153,61 @@ def _record(use: str, prompt: Prompt, model: str, **kw: Any) -> LLMRecord:
 
 
 # --- explain -------------------------------------------------------------------------------------
+def numbered_sentences(art: Article, max_chars: int) -> tuple[str, list[Span]]:
+    """The article as the explain prompt shows it: the title, then one sentence per line numbered
+    from 1, a blank line between paragraphs, cut before ``max_chars``; and the span of each
+    numbered sentence (paragraphs stand in for sentences when the article has none)."""
+    units: list[tuple[int, Span]] = [(s.paragraph, s) for s in art.sentences] or \
+        [(i, p) for i, p in enumerate(_paragraph_spans(art))]
+    lines = [f"Title: {art.meta.title}", ""] if art.meta.title else []
+    size = sum(len(x) + 1 for x in lines)
+    shown: list[Span] = []
+    last = None
+    for para, span in units:
+        text = " ".join(art.text[span.start : span.end].split())
+        if not text:
+            continue
+        line = f"[{len(shown) + 1}] {text}"
+        if shown and size + len(line) + 2 > max_chars:
+            lines.append("[...]")
+            break
+        if last is not None and para != last:
+            lines.append("")
+        lines.append(line)
+        size += len(line) + 2
+        shown.append(Span(start=span.start, end=span.end))
+        last = para
+    return "\n".join(lines), shown
+
+
 def plan_explain(art: Article, prompt: Prompt, settings: Settings) -> list[Job]:
     if not art.text.strip():
         return []
     narratives = sorted((lab for lab in art.labels if lab.task == "narratives"), key=lambda lab: -lab.score)
     hint = (f"A classifier found the article's dominant narrative to be: {narratives[0].label}. "
             "Explain it if the article supports it, else name the narrative you find.\n") if narratives else ""
-    messages = prompt.messages(article=article_text(art, settings.max_chars), hint=hint)
-    found: dict[str, list[Span]] = {}
+    text, shown = numbered_sentences(art, settings.max_chars)
+    if not shown:
+        return []
+    messages = prompt.messages(article=text, hint=hint)
+    schema = _with_enum(schema_of(ExplainAnswer), ("evidence", "[]"), list(range(1, len(shown) + 1)))
 
     def check(ans: ExplainAnswer) -> str | None:
-        spans = [s for q in ans.evidence if (s := locate(art.text, q, sentences=art.sentences)) is not None]
-        found["spans"] = spans
-        if not spans:
-            return "none of the evidence sentences occurs in the article: copy them word for word"
+        bad = [n for n in ans.evidence if not 1 <= n <= len(shown)]
+        if bad:
+            return (f"evidence {bad} names no sentence: give the numbers, 1 to {len(shown)}, of the "
+                    "sentences that carry the narrative")
         return None
 
     def apply(ans: ExplainAnswer | None, error: str | None, model: str) -> None:
         if ans is None:
             art.llm.append(_record("explain", prompt, model, error=error))
             return
-        spans = found.get("spans")
-        if spans is None:  # answer from the cache: locate again (cheap, and the text is the same)
-            check(ans)
-            spans = found["spans"]
+        spans = [shown[n - 1] for n in ans.evidence if 1 <= n <= len(shown)]
         art.llm.append(_record("explain", prompt, model, label=ans.narrative.strip(), text=ans.explanation.strip(),
                                evidence=_unique(spans), error=error))
 
-    return [Job(art, "explain", prompt, messages, ExplainAnswer, schema_of(ExplainAnswer), check, apply)]
+    return [Job(art, "explain", prompt, messages, ExplainAnswer, schema, check, apply)]
 
 
 def _unique(spans: list[Span]) -> list[Span]:
