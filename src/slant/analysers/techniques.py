@@ -11,7 +11,10 @@ Spans are read off the token probabilities: for each technique, maximal runs of 
 that technique's threshold (runs separated by a single weaker token are joined), cut at line
 breaks, widened to whole words. A paragraph's set is the techniques whose paragraph-head probability reaches the paragraph
 threshold; with ``paragraph_source = "head+spans"`` in the model's thresholds the strongest token
-of the technique inside the paragraph counts too. Thresholds are per technique, tuned on the
+of the technique inside the paragraph counts too, and with ``"head+spans+lexical"`` that score is
+averaged (weight ``lexical_weight`` in ``lexical.npz``) with a TF-IDF model of the paragraph's words
+and bigrams plus two repetition cues (``slant.tfidf``), which learned the word cues of the rarer
+techniques that the encoder did not. Thresholds are per technique, tuned on the
 validation articles and stored beside the weights (``thresholds.json``).
 
 Only onnxruntime and numpy are used here; training is in ``slant.train.techniques``.
@@ -31,16 +34,18 @@ from .. import taxonomy
 from ..article import Article, ParagraphTechniques, TechniqueSpan
 from ..encoder import Encoded, OnnxEncoder, pool_spans
 from ..errors import SlantError
+from ..tfidf import TfidfLinear, repetition
 from .base import Analyser, batched
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "techniques"
+LEXICAL_FILE = "lexical.npz"
 
 
 @dataclass
 class Thresholds:
     span: dict[str, float]
     paragraph: dict[str, float]
-    paragraph_source: str = "head"  # "head" or "head+spans"
+    paragraph_source: str = "head"  # "head", "head+spans" or "head+spans+lexical"
     gap: int = 1  # weaker tokens allowed inside a span
 
     @classmethod
@@ -148,6 +153,16 @@ class TechniqueModel:
         self.para_b = head["bias"].astype(np.float32)
         self.thresholds = Thresholds.load(self.folder / "thresholds.json", self.names)
         self.version = str(self.encoder.config.get("version", "0"))
+        self.lexical: TfidfLinear | None = None
+        self.lexical_weight = 0.0
+        if (self.folder / LEXICAL_FILE).is_file():
+            self.lexical, meta = TfidfLinear.load(self.folder / LEXICAL_FILE)
+            if self.lexical.labels != self.names:
+                raise SlantError(f"{self.folder / LEXICAL_FILE} labels other techniques than the encoder")
+            self.lexical_weight = float(meta.get("lexical_weight", 0.5))
+        elif self.thresholds.paragraph_source == "head+spans+lexical":
+            raise SlantError(f"{self.folder}: thresholds.json reads paragraph scores with the TF-IDF model, "
+                             f"but {LEXICAL_FILE} is missing; rebuild with `slant train techniques`")
 
     def load(self) -> None:
         self.encoder.load()
@@ -175,11 +190,23 @@ class TechniqueModel:
                 out[i] = probs[idx[0] : idx[-1] + 1].max(axis=0)
         return out
 
+    def lexical_probs(self, text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """The TF-IDF model's paragraph probabilities (``spans`` are all the article's paragraphs:
+        the repetition cues compare each with the others)."""
+        if self.lexical is None:
+            raise SlantError(f"no {LEXICAL_FILE} in {self.folder}")
+        texts = [text[a:b] for a, b in spans]
+        return self.lexical.probs(texts, repetition(texts)).astype(np.float32)
+
     def paragraph_scores(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]],
-                         source: str | None = None) -> np.ndarray:
+                         source: str | None = None, text: str | None = None) -> np.ndarray:
+        source = source or self.thresholds.paragraph_source
         scores = self.paragraph_probs(enc, spans)
-        if (source or self.thresholds.paragraph_source) == "head+spans" and len(spans):
+        if source.startswith("head+spans") and len(spans):
             scores = np.maximum(scores, self.span_max(enc, probs, spans))
+        if source == "head+spans+lexical" and len(spans) and self.lexical is not None and text is not None:
+            a = self.lexical_weight
+            scores = a * scores + (1 - a) * self.lexical_probs(text, spans)
         return scores
 
     # --- decisions -----------------------------------------------------------------------------
@@ -194,7 +221,7 @@ class TechniqueModel:
             for s, e, t, c in spans
         ]
         paras = list(paragraphs) if paragraphs is not None else [(p.start, p.end) for p in art.paragraphs]
-        scores = self.paragraph_scores(enc, probs, paras)
+        scores = self.paragraph_scores(enc, probs, paras, text=art.text)
         art.paragraph_techniques = [
             ParagraphTechniques(
                 paragraph=i,

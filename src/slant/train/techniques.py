@@ -479,6 +479,8 @@ def export(work: Path, out_dir: Path, checkpoint: Path | None = None) -> None:
     (work / "encoder.json").write_text(json.dumps({**cfg, "model_file": "model.fp32.onnx"}, indent=1))
     if (work / "split.json").is_file():
         shutil.copy(work / "split.json", out_dir / "split.json")
+    if (work / "history.json").is_file():  # the model card's per-epoch table, kept with the weights
+        shutil.copy(work / "history.json", out_dir / "history.json")
     log(f"exported {fp32} ({fp32.stat().st_size / 1e6:.1f} MB) and int8 {int8} ({int8.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -498,8 +500,37 @@ def _raw_outputs(model, tasks):
         probs = model.token_probs(enc)
         paras = [(p.start, p.end) for p in ta.article.paragraphs]
         out.append({"enc": enc, "probs": probs, "head": model.paragraph_probs(enc, paras),
-                    "smax": model.span_max(enc, probs, paras)})
+                    "smax": model.span_max(enc, probs, paras),
+                    "lex": model.lexical_probs(ta.article.text, paras) if model.lexical is not None else None})
     return out
+
+
+def paragraph_source_scores(raw: list[dict], source: str, lexical_weight: float = 0.5) -> np.ndarray:
+    """Paragraph scores of every paragraph of ``raw`` (see ``_raw_outputs``) read as ``source``."""
+    rows = []
+    for r in raw:
+        s = r["head"] if source == "head" else np.maximum(r["head"], r["smax"])
+        if source == "head+spans+lexical":
+            s = lexical_weight * s + (1 - lexical_weight) * r["lex"]
+        rows.append(s)
+    return np.concatenate(rows)
+
+
+def tune_paragraph(scores: np.ndarray, gold_rows: np.ndarray, names: list[str]) -> tuple[dict, float, float]:
+    """Per-technique paragraph thresholds maximising dev micro-F1: (thresholds, shared, F1)."""
+    stats = {n: {} for n in names}
+    support = {n: int(gold_rows[:, j].sum()) for j, n in enumerate(names)}
+    for j, n in enumerate(names):
+        y = gold_rows[:, j] > 0
+        for g in GRID:
+            pred = scores[:, j] >= g
+            stats[n][g] = (int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum()))
+
+    def micro(c):
+        return 2 * c[0] / (2 * c[0] + c[1] + c[2]) if c[0] else 0.0
+
+    th, default, f1 = _coordinate_ascent(stats, names, support, 5, micro)
+    return th, default, f1
 
 
 def _coordinate_ascent(stats, names, support, min_support, score_fn):
@@ -561,20 +592,10 @@ def tune_thresholds(model, tasks) -> tuple[dict, dict]:
 
     gold_rows = np.concatenate([_gold_matrix(ta, names) for ta in tasks])
     best = None
-    for source in ("head", "head+spans"):
-        scores = np.concatenate([r["head"] if source == "head" else np.maximum(r["head"], r["smax"]) for r in raw])
-        stats = {n: {} for n in names}
-        psupport = {n: int(gold_rows[:, j].sum()) for j, n in enumerate(names)}
-        for j, n in enumerate(names):
-            y = gold_rows[:, j] > 0
-            for g in GRID:
-                pred = scores[:, j] >= g
-                stats[n][g] = (int((pred & y).sum()), int((pred & ~y).sum()), int((~pred & y).sum()))
-
-        def micro(c):
-            return 2 * c[0] / (2 * c[0] + c[1] + c[2]) if c[0] else 0.0
-
-        th, default, f1 = _coordinate_ascent(stats, names, psupport, 5, micro)
+    sources = ("head", "head+spans") + (("head+spans+lexical",) if model.lexical is not None else ())
+    for source in sources:
+        scores = paragraph_source_scores(raw, source, model.lexical_weight)
+        th, default, f1 = tune_paragraph(scores, gold_rows, names)
         log(f"paragraph thresholds tuned from {source}: dev micro-F1 {f1:.3f} (shared threshold {default})")
         if best is None or f1 > best[2] + 0.002:
             best = (source, th, f1, default)
@@ -583,6 +604,67 @@ def tune_thresholds(model, tasks) -> tuple[dict, dict]:
                   "paragraph": {n: float(v) for n, v in para_th.items()}, "paragraph_default": para_default,
                   "paragraph_source": source, "gap": 1}
     return thresholds, {"dev_span_label_f1": span_f1, "dev_paragraph_micro_f1": para_f1}
+
+
+LEXICAL_C = (1.0, 3.0, 10.0)
+LEXICAL_WEIGHTS = (0.5, 0.6, 0.7)  # weight of the encoder's score in the average
+LEXICAL_FEATURES = 30_000
+
+
+def fit_lexical(data_dir: Path, out_dir: Path) -> dict:
+    """Fit the TF-IDF paragraph model (``lexical.npz``) on the train articles of the split, with its
+    regularisation and its weight beside the encoder's scores chosen by dev paragraph micro-F1
+    (thresholds tuned for each choice). Needs scikit-learn; the export is numpy only."""
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from ..analysers.techniques import LEXICAL_FILE, TechniqueModel
+    from ..tfidf import TfidfLinear, repetition
+
+    split = json.loads((out_dir / "split.json").read_text("utf-8"))
+    tasks = {t.id: t for t in corpora.semeval2023_techniques(data_dir)}
+    train_tasks = [tasks[i] for i in split["train"] if i in tasks]
+    dev = [tasks[i] for i in split["dev"] if i in tasks]
+    model = TechniqueModel(out_dir)
+    model.lexical = None  # the encoder's own scores, whatever is in the folder now
+    names = model.names
+
+    texts, extra, rows = [], [], []
+    for ta in train_tasks:
+        paras = [ta.article.text[p.start : p.end] for p in ta.article.paragraphs]
+        texts += paras
+        extra.append(repetition(paras))
+        rows.append(_gold_matrix(ta, names))
+    extra_m, y = np.vstack(extra), np.vstack(rows)
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=LEXICAL_FEATURES)
+    x = hstack([vec.fit_transform(texts), csr_matrix(extra_m)]).tocsr()
+    vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+    log(f"lexical: {len(texts)} train paragraphs, {len(vocab)} terms")
+
+    raw = _raw_outputs(model, dev)
+    neural = paragraph_source_scores(raw, "head+spans")
+    gold_dev = np.concatenate([_gold_matrix(ta, names) for ta in dev])
+    dev_texts = [[ta.article.text[p.start : p.end] for p in ta.article.paragraphs] for ta in dev]
+    best = None
+    for c in LEXICAL_C:
+        w = np.zeros((x.shape[1], len(names)), dtype=np.float64)
+        b = np.full(len(names), -10.0)  # a technique with too few train paragraphs never fires
+        for j in range(len(names)):
+            if y[:, j].sum() >= 3:
+                lr = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y[:, j])
+                w[:, j], b[j] = lr.coef_[0], lr.intercept_[0]
+        lex = TfidfLinear(vocab, vec.idf_, w, b, names)
+        lex_dev = np.concatenate([lex.probs(t, repetition(t)) for t in dev_texts])
+        for a in LEXICAL_WEIGHTS:
+            _, _, f1 = tune_paragraph(a * neural + (1 - a) * lex_dev, gold_dev, names)
+            log(f"lexical: C={c:g}, encoder weight {a}: dev paragraph micro-F1 {f1:.3f}")
+            if best is None or f1 > best[0]:
+                best = (f1, c, a, lex)
+    f1, c, a, lex = best
+    lex.save(out_dir / LEXICAL_FILE, lexical_weight=a, C=c)
+    log(f"lexical: chose C={c:g}, encoder weight {a} (dev micro-F1 {f1:.3f}); wrote {out_dir / LEXICAL_FILE}")
+    return {"C": c, "lexical_weight": a, "dev_paragraph_micro_f1": f1, "terms": len(vocab)}
 
 
 def _gold_matrix(ta, names):
@@ -601,6 +683,7 @@ def finish_training(data_dir: Path, work: Path, out_dir: Path, variants: str = "
     split = json.loads((out_dir / "split.json").read_text("utf-8"))
     tasks = {t.id: t for t in corpora.semeval2023_techniques(data_dir)}
     dev = [tasks[i] for i in split["dev"]]
+    work.mkdir(parents=True, exist_ok=True)  # finish alone, on a machine that never ran fit
     results = {}
     wanted = [v.strip() for v in variants.split(",")]
     for variant, folder in [(v, f) for v, f in (("int8", out_dir), ("fp32", work)) if v in wanted]:
@@ -619,8 +702,9 @@ def finish_training(data_dir: Path, work: Path, out_dir: Path, variants: str = "
         results[variant] = {"dev": dev_scores, "test": _flat(test), "report": report}
     (work / "scores.json").write_text(json.dumps({k: {"dev": v["dev"], "test": v["test"]} for k, v in results.items()},
                                                  indent=1))
-    write_model_card(out_dir, split, results, json.loads((work / "history.json").read_text())
-                     if (work / "history.json").is_file() else [])
+    history = next((json.loads(f.read_text()) for f in (work / "history.json", out_dir / "history.json")
+                    if f.is_file()), [])
+    write_model_card(out_dir, split, results, history)
     return results
 
 
@@ -658,7 +742,7 @@ overlap) and paragraph-level technique sets, both from one pass of one encoder o
 - Heads: a linear token head (384 -> 23, sigmoid) inside the ONNX graph, which also returns the
   last hidden states for other heads; a linear paragraph head (mean and max of the paragraph's
   token states, 768 -> 23, sigmoid) in `paragraph_head.npz`, applied with numpy.
-- `model.onnx`: int8 dynamic quantisation of the weights (onnxruntime), {size:.1f} MB.
+- `model.onnx`: int8 dynamic quantisation of the weights (onnxruntime), {size:.1f} MB.{lexical_note(out_dir)}
 - `thresholds.json`: one span and one paragraph threshold per technique, tuned on the dev part
   with the official metrics (techniques with fewer than 8 dev spans / 5 dev paragraphs share one
   threshold). Paragraph scores from: `{json.loads((out_dir / 'thresholds.json').read_text())['paragraph_source']}`.
@@ -708,6 +792,24 @@ Licence of the training data: research use under the SemEval organisers' terms.
     (out_dir / "MODEL_CARD.md").write_text(card)
 
 
+def lexical_note(out_dir: Path) -> str:
+    from ..analysers.techniques import LEXICAL_FILE
+    from ..tfidf import TfidfLinear
+
+    if not (out_dir / LEXICAL_FILE).is_file():
+        return ""
+    lex, meta = TfidfLinear.load(out_dir / LEXICAL_FILE)
+    size = (out_dir / LEXICAL_FILE).stat().st_size / 1e6
+    return f"""
+- `{LEXICAL_FILE}` ({size:.1f} MB): a TF-IDF paragraph model (word unigrams and bigrams, {len(lex.index)} terms
+  seen in at least 2 train paragraphs, sublinear tf; plus two repetition cues: the share of the
+  paragraph's word trigrams found in another paragraph, and its most repeated trigram), one
+  logistic regression per technique (balanced, C={meta.get('C', 0):g}) fitted with scikit-learn on the
+  train paragraphs and exported to numpy (`slant.tfidf`). With paragraph source
+  `head+spans+lexical`, a paragraph's score is {meta.get('lexical_weight', 0.5):.1f} x the encoder's + {1 - meta.get('lexical_weight', 0.5):.1f} x this
+  model's; C and the weight chosen on dev (`slant train techniques --stages lexical,finish`)."""
+
+
 def _save_hf(model, base: str, folder: Path) -> None:
     """The encoder and token head as a transformers BertForTokenClassification (for the benchmark
     against a plain transformers pipeline with the same weights)."""
@@ -720,7 +822,7 @@ def _save_hf(model, base: str, folder: Path) -> None:
     AutoTokenizer.from_pretrained(base).save_pretrained(folder)
 
 
-def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export,finish", **options) -> None:
+def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export,lexical,finish", **options) -> None:
     """Rebuild the shipped technique model from the corpora in ``data_dir``."""
     out_dir = Path(out_dir) if out_dir else MODEL_DIR
     work = Path(options.pop("work", WORK_DIR))
@@ -730,6 +832,8 @@ def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export
         fit(Path(data_dir), work, **options)
     if "export" in todo:
         export(work, out_dir)
+    if "lexical" in todo:
+        fit_lexical(Path(data_dir), out_dir)
     if "finish" in todo:
         finish_training(Path(data_dir), work, out_dir, variants=variants)
 
@@ -741,7 +845,7 @@ if __name__ == "__main__":
     ap.add_argument("--data", default=None)
     ap.add_argument("--out", default=None)
     ap.add_argument("--work", default=str(WORK_DIR))
-    ap.add_argument("--stages", default="fit,export,finish")
+    ap.add_argument("--stages", default="fit,export,lexical,finish")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--minutes", type=float, default=65.0)
     ap.add_argument("--threads", type=int, default=2, help="torch threads (1 on a busy machine)")

@@ -1,0 +1,62 @@
+"""The numpy TF-IDF model gives scikit-learn's numbers, and the repetition cues count what they say."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from slant.tfidf import TfidfLinear, repetition, terms
+
+TRAIN = [
+    ("The so-called reform is a shameless betrayal of every honest worker.", 1),
+    ("Traitors in the capital sold our harbour for a handful of coins.", 1),
+    ("Wake up: the corrupt elite will take everything you own.", 1),
+    ("The shameless elite betrayed the workers again, the traitors.", 1),
+    ("The ministry published the quarterly port figures on Tuesday.", 0),
+    ("Dock traffic rose four percent compared with the previous year.", 0),
+    ("The council will meet on Thursday to discuss the harbour budget.", 0),
+    ("Officials said the figures would be revised in the spring.", 0),
+]
+
+
+def test_terms_are_sklearn_unigrams_and_bigrams():
+    assert terms("The U.S. port, a port!") == ["the", "port", "port", "the port", "port port"]
+
+
+def test_repetition_marks_trigrams_shared_with_other_paragraphs():
+    paras = ["they will never stop us", "nothing new here at all", "they will never stop us now, they will never"]
+    rep = repetition(paras)
+    assert rep[0, 0] == pytest.approx(1.0) and rep[1, 0] == 0.0
+    assert 0.0 < rep[2, 0] < 1.0 and rep[2, 1] == 2  # "they will never" twice in the third
+
+
+def test_numpy_model_matches_sklearn_and_survives_save(tmp_path):
+    sk = pytest.importorskip("sklearn", reason="scikit-learn is what the model is exported from")
+    from scipy.sparse import csr_matrix, hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    assert sk
+    texts = [t for t, _ in TRAIN]
+    y = np.array([lab for _, lab in TRAIN])
+    extra = repetition(texts)
+    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
+    x = hstack([vec.fit_transform(texts), csr_matrix(extra)]).tocsr()
+    lr = LogisticRegression(C=10.0, max_iter=2000).fit(x, y)
+    vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.__getitem__)
+    model = TfidfLinear(vocab, vec.idf_, lr.coef_.T, lr.intercept_, ["Loaded"])
+
+    new = ["Shameless traitors sold the harbour, the so-called reform.", "The council published figures.",
+           "Words the model never saw at all."]
+    new_extra = repetition(new)
+    want = lr.predict_proba(hstack([vec.transform(new), csr_matrix(new_extra)]).tocsr())[:, 1]
+    got = model.probs(new, new_extra)[:, 0]
+    assert got == pytest.approx(want, abs=1e-6)
+    assert got[0] > 0.5 > got[1]
+
+    model.save(tmp_path / "m.npz", lexical_weight=0.7)
+    again, meta = TfidfLinear.load(tmp_path / "m.npz")
+    assert meta == {"lexical_weight": pytest.approx(0.7)} and again.labels == ["Loaded"]
+    assert again.probs(new, new_extra)[:, 0] == pytest.approx(want, abs=2e-3)  # float16 weights on disk
+    with pytest.raises(ValueError, match="2 extra features"):
+        again.probs(new)
