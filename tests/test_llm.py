@@ -478,3 +478,16 @@ def test_explain_prompt_numbers_sentences_by_paragraph_and_stops_before_max_char
     short, cut = numbered_sentences(art, max_chars=600)
     assert 1 <= len(cut) < len(shown) and len(short) <= 600 + len("\n[...]") and short.endswith("[...]")
     assert cut == shown[: len(cut)]
+
+
+def test_answers_with_raw_line_breaks_inside_strings_are_read():
+    """JSON forbids a raw newline inside a string; llama.cpp's grammar lets Gemma-3-270M write one."""
+    from slant.llm.uses import ExplainAnswer, decode
+
+    text = '{"narrative": "The deal is a sell-out.\n- " ,"explanation": "It says so.\tTwice." ,"evidence": [2,5] }'
+    ans, err = decode(text, ExplainAnswer)
+    assert err is None and ans.evidence == [2, 5] and ans.narrative.startswith("The deal")
+    ans, err = decode('{"narrative": "x\n", "explanation": "y", "evidence": ["two"]}', ExplainAnswer)
+    assert ans is None and err.startswith("the JSON does not follow the schema")
+    ans, err = decode('{"narrative": "x", "explanation": }', ExplainAnswer)
+    assert ans is None and err.startswith("not valid JSON")

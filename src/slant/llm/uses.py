@@ -21,6 +21,7 @@ say (quotes that must occur in the text). An answer that fails is asked again on
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -204,10 +205,15 @@ def plan_explain(art: Article, prompt: Prompt, settings: Settings) -> list[Job]:
             art.llm.append(_record("explain", prompt, model, error=error))
             return
         spans = [shown[n - 1] for n in ans.evidence if 1 <= n <= len(shown)]
-        art.llm.append(_record("explain", prompt, model, label=ans.narrative.strip(), text=ans.explanation.strip(),
+        art.llm.append(_record("explain", prompt, model, label=_tidy(ans.narrative), text=_tidy(ans.explanation),
                                evidence=_unique(spans), error=error))
 
     return [Job(art, "explain", prompt, messages, ExplainAnswer, schema, check, apply)]
+
+
+def _tidy(text: str) -> str:
+    """One line, without the dangling list dash a small model leaves at the end."""
+    return " ".join(text.split()).rstrip(" -–")
 
 
 def _unique(spans: list[Span]) -> list[Span]:
@@ -408,9 +414,19 @@ def decode(text: str, answer_type: type) -> tuple[Any, str | None]:
     a, b = body.find("{"), body.rfind("}")
     if a < 0 or b <= a:
         return None, "the answer holds no JSON object"
+    raw = body[a : b + 1]
     try:
-        return msgspec.json.decode(body[a : b + 1].encode("utf-8"), type=answer_type), None
+        return msgspec.json.decode(raw.encode("utf-8"), type=answer_type), None
     except msgspec.ValidationError as exc:
         return None, f"the JSON does not follow the schema: {exc}"
     except msgspec.DecodeError as exc:
-        return None, f"not valid JSON: {exc}"
+        # Small models (and llama.cpp's grammar, which lets them) put raw line breaks and tabs
+        # inside strings; JSON forbids control characters there, but the meaning is plain.
+        try:
+            loose = json.loads(raw, strict=False)
+        except ValueError:
+            return None, f"not valid JSON: {exc}"
+        try:
+            return msgspec.convert(loose, type=answer_type), None
+        except msgspec.ValidationError as exc2:
+            return None, f"the JSON does not follow the schema: {exc2}"
