@@ -60,3 +60,27 @@ def test_numpy_model_matches_sklearn_and_survives_save(tmp_path):
     assert again.probs(new, new_extra)[:, 0] == pytest.approx(want, abs=2e-3)  # float16 weights on disk
     with pytest.raises(ValueError, match="2 extra features"):
         again.probs(new)
+
+
+def test_word_tagger_sums_the_weights_of_each_words_features(tmp_path):
+    from slant.tfidf import WordTagger, word_features, words
+
+    text = "The corrupt elite lied. The council met."
+    ws = words(text)
+    assert [w for *_, w in ws] == ["the", "corrupt", "elite", "lied", "the", "council", "met"]
+    feats = word_features(ws, text)
+    assert feats[1]["w=corrupt"] == 1.0 and feats[1]["pw=the|corrupt"] == 1.0 and feats[0]["p=<s>"] == 1.0
+    assert feats[0]["cap"] == 1.0 and feats[1]["cap"] == 0.0
+    vocab = ["w=corrupt", "wn=corrupt|elite", "w=council", "cap"]
+    dense = np.array([[2.0, 0.0], [1.0, 0.5], [0.0, 3.0], [0.001, 0.0]])
+    tagger = WordTagger.from_dense(vocab, dense, np.array([-1.0, -2.0]), ["Loaded", "Other"], min_weight=0.01)
+    assert set(tagger.table) == {"w=corrupt", "wn=corrupt|elite", "w=council"}  # "cap" pruned
+    _, p = tagger.probs(text)
+    z = np.array([-1.0, -2.0]) + dense[0] + dense[1]  # "corrupt": its word and its bigram with "elite"
+    assert p[1] == pytest.approx(1 / (1 + np.exp(-z)))
+    assert p[5, 1] == pytest.approx(1 / (1 + np.exp(-(-2.0 + 3.0))))
+    assert p[3] == pytest.approx(1 / (1 + np.exp(-np.array([-1.0, -2.0]))))  # "lied": nothing known
+    tagger.save(tmp_path / "w.npz", encoder_weight=0.3)
+    again, meta = WordTagger.load(tmp_path / "w.npz")
+    assert meta == {"encoder_weight": pytest.approx(0.3)}
+    assert again.probs(text)[1] == pytest.approx(p, abs=2e-3)

@@ -162,7 +162,7 @@ def label_spans(model, art, spans: list[tuple[int, int]]) -> list[str]:
     labels = tax.semeval2020_labels
     cols = {lab: [model.names.index(n) for n in tax.from_semeval2020(lab) if n in model.names] for lab in labels}
     enc = art._encoded
-    probs = model.token_probs(enc)
+    probs = model.token_probs(enc, art.text)
     out = []
     for s, e in spans:
         idx = enc.tokens_in(s, e)

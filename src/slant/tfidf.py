@@ -97,3 +97,107 @@ class TfidfLinear:
         labels = bytes(z["labels"]).decode("utf-8").split("\n")
         meta = {k: float(z[k]) for k in z.files if k not in ("vocab", "idf", "weight", "bias", "labels")}
         return cls(vocab, z["idf"], z["weight"].astype(np.float32), z["bias"], labels), meta
+
+
+# --- words ----------------------------------------------------------------------------------------
+WORD_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
+
+
+def words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, lower-cased word) of every word of ``text``."""
+    return [(m.start(), m.end(), m.group().lower()) for m in WORD_TOKEN.finditer(text)]
+
+
+def word_features(ws: Sequence[tuple[int, int, str]], text: str) -> list[dict[str, float]]:
+    """Sparse features of each word: itself, its neighbours one and two away, the bigrams it is in,
+    its last three letters, and whether it is capitalised."""
+    out = []
+    n = len(ws)
+    for i, (s, _e, w) in enumerate(ws):
+        p = ws[i - 1][2] if i else "<s>"
+        nx = ws[i + 1][2] if i + 1 < n else "</s>"
+        p2 = ws[i - 2][2] if i > 1 else "<s>"
+        n2 = ws[i + 2][2] if i + 2 < n else "</s>"
+        out.append({f"w={w}": 1.0, f"p={p}": 1.0, f"n={nx}": 1.0, f"pw={p}|{w}": 1.0, f"wn={w}|{nx}": 1.0,
+                    f"p2={p2}": 0.5, f"n2={n2}": 0.5, f"suf={w[-3:]}": 0.5, "cap": float(text[s].isupper())})
+    return out
+
+
+class WordTagger:
+    """One logistic output per label for every word, from ``word_features``: a sparse linear map
+    (features x labels) kept row by row, compressed (``indptr``, label ``cols``, ``vals``), holding
+    only the features that matter."""
+
+    def __init__(self, vocab: Sequence[str], rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
+                 bias: np.ndarray, labels: Sequence[str]):
+        self.labels = list(labels)
+        self.vocab = list(vocab)
+        self.bias = np.asarray(bias, dtype=np.float64)
+        rows = np.asarray(rows, dtype=np.int64)
+        self.cols = np.asarray(cols, dtype=np.int64)
+        self.vals = np.asarray(vals, dtype=np.float64)
+        if len(rows) > 1 and (np.diff(rows) < 0).any():  # saved files are already in row order
+            order = np.argsort(rows, kind="stable")
+            rows, self.cols, self.vals = rows[order], self.cols[order], self.vals[order]
+        if len(self.cols) and not (0 <= self.cols.min() and self.cols.max() < len(self.labels)):
+            raise ValueError("word tagger weights name labels it does not have")
+        self.indptr = np.searchsorted(rows, np.arange(len(self.vocab) + 1))
+        self.index = dict(zip(self.vocab, range(len(self.vocab))))
+
+    @property
+    def table(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """feature -> (label indices, weights), for the features that carry any weight."""
+        out = {}
+        for f, i in self.index.items():
+            a, b = self.indptr[i], self.indptr[i + 1]
+            if b > a:
+                out[f] = (self.cols[a:b], self.vals[a:b])
+        return out
+
+    @classmethod
+    def from_dense(cls, vocab: Sequence[str], weight: np.ndarray, bias: np.ndarray, labels: Sequence[str],
+                   min_weight: float = 0.0) -> WordTagger:
+        rows, cols = np.nonzero(np.abs(weight) > min_weight)
+        used = np.unique(rows)
+        remap = np.full(len(vocab), -1)
+        remap[used] = np.arange(len(used))
+        return cls([vocab[i] for i in used], remap[rows], cols, weight[rows, cols], bias, labels)
+
+    def probs(self, text: str) -> tuple[list[tuple[int, int, str]], np.ndarray]:
+        """The words of ``text`` and each word's probability for each label."""
+        ws = words(text)
+        z = np.tile(self.bias, (len(ws), 1))
+        index = self.index
+        hit_word, hit_row, hit_val = [], [], []
+        for i, feats in enumerate(word_features(ws, text)):
+            for f, v in feats.items():
+                r = index.get(f)
+                if r is not None and v:
+                    hit_word.append(i)
+                    hit_row.append(r)
+                    hit_val.append(v)
+        if hit_row:
+            # every (word, label, weight) the hits carry, gathered at once
+            rows = np.asarray(hit_row)
+            start, n = self.indptr[rows], np.diff(self.indptr)[rows]
+            entry = np.repeat(start - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(n.sum())
+            word = np.repeat(np.asarray(hit_word), n)
+            np.add.at(z, (word, self.cols[entry]), np.repeat(np.asarray(hit_val), n) * self.vals[entry])
+        return ws, 1.0 / (1.0 + np.exp(-z))
+
+    def save(self, path: Path, **meta: float) -> None:
+        rows = np.repeat(np.arange(len(self.vocab)), np.diff(self.indptr))
+        np.savez_compressed(
+            path, vocab=np.frombuffer("\n".join(self.vocab).encode("utf-8"), dtype=np.uint8),
+            rows=rows.astype(np.int32), cols=self.cols.astype(np.int8),
+            vals=self.vals.astype(np.float16), bias=self.bias.astype(np.float32),
+            labels=np.frombuffer("\n".join(self.labels).encode("utf-8"), dtype=np.uint8),
+            **{k: np.float64(v) for k, v in meta.items()})
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[WordTagger, dict[str, float]]:
+        z = np.load(path)
+        vocab = bytes(z["vocab"]).decode("utf-8").split("\n")
+        labels = bytes(z["labels"]).decode("utf-8").split("\n")
+        meta = {k: float(z[k]) for k in z.files if k not in ("vocab", "rows", "cols", "vals", "bias", "labels")}
+        return cls(vocab, z["rows"], z["cols"], z["vals"], z["bias"], labels), meta

@@ -34,11 +34,12 @@ from .. import taxonomy
 from ..article import Article, ParagraphTechniques, TechniqueSpan
 from ..encoder import Encoded, OnnxEncoder, pool_spans
 from ..errors import SlantError
-from ..tfidf import TfidfLinear, repetition
+from ..tfidf import TfidfLinear, WordTagger, repetition
 from .base import Analyser, batched
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "techniques"
 LEXICAL_FILE = "lexical.npz"
+WORDS_FILE = "words.npz"
 
 
 @dataclass
@@ -163,16 +164,44 @@ class TechniqueModel:
         elif self.thresholds.paragraph_source == "head+spans+lexical":
             raise SlantError(f"{self.folder}: thresholds.json reads paragraph scores with the TF-IDF model, "
                              f"but {LEXICAL_FILE} is missing; rebuild with `slant train techniques`")
+        self.words: WordTagger | None = None
+        self.words_weight = 1.0
+        if (self.folder / WORDS_FILE).is_file():
+            self.words, meta = WordTagger.load(self.folder / WORDS_FILE)
+            if self.words.labels != self.names:
+                raise SlantError(f"{self.folder / WORDS_FILE} labels other techniques than the encoder")
+            self.words_weight = float(meta.get("encoder_weight", 0.5))
 
     def load(self) -> None:
         self.encoder.load()
 
     # --- raw scores ----------------------------------------------------------------------------
-    def token_probs(self, enc: Encoded) -> np.ndarray:
+    def token_probs(self, enc: Encoded, text: str | None = None) -> np.ndarray:
+        """Each token's probability of each technique: the token head's, averaged (weight
+        ``encoder_weight`` in ``words.npz``) with the word tagger's for the word the token is in,
+        when the model has one and the text is given."""
         logits = enc.outputs.get("techniques")
         if logits is None or not len(enc):
             return np.zeros((len(enc), len(self.names)), dtype=np.float32)
-        return _sigmoid(logits)
+        probs = _sigmoid(logits)
+        if self.words is not None and text is not None:
+            a = self.words_weight
+            probs = a * probs + (1 - a) * self.word_probs_by_token(enc, text)
+        return probs
+
+    def word_probs_by_token(self, enc: Encoded, text: str) -> np.ndarray:
+        """The word tagger's probabilities, one row per encoder token (zeros outside words)."""
+        assert self.words is not None
+        ws, wp = self.words.probs(text)
+        out = np.zeros((len(enc), len(self.names)), dtype=np.float32)
+        if ws:
+            starts = np.fromiter((w[0] for w in ws), dtype=np.int64, count=len(ws))
+            ends = np.fromiter((w[1] for w in ws), dtype=np.int64, count=len(ws))
+            tok = enc.offsets[:, 0].astype(np.int64)
+            idx = np.searchsorted(starts, tok, side="right") - 1
+            inside = (idx >= 0) & (tok < ends[np.clip(idx, 0, None)])
+            out[inside] = wp[idx[inside]]
+        return out
 
     def paragraph_probs(self, enc: Encoded, spans: Sequence[tuple[int, int]]) -> np.ndarray:
         if not spans:
@@ -213,7 +242,7 @@ class TechniqueModel:
     def annotate(self, art: Article, paragraphs: Sequence[tuple[int, int]] | None = None) -> None:
         """Fill ``art.techniques`` and ``art.paragraph_techniques`` (needs ``art._encoded``)."""
         enc: Encoded = art._encoded
-        probs = self.token_probs(enc)
+        probs = self.token_probs(enc, art.text)
         th = self.thresholds
         spans = decode_spans(art.text, enc.offsets, probs, self.names, th.span, th.gap)
         art.techniques = [

@@ -497,7 +497,7 @@ def _raw_outputs(model, tasks):
     out = []
     for ta, art in zip(tasks, arts, strict=True):
         enc = art._encoded
-        probs = model.token_probs(enc)
+        probs = model.token_probs(enc, ta.article.text)
         paras = [(p.start, p.end) for p in ta.article.paragraphs]
         out.append({"enc": enc, "probs": probs, "head": model.paragraph_probs(enc, paras),
                     "smax": model.span_max(enc, probs, paras),
@@ -667,6 +667,81 @@ def fit_lexical(data_dir: Path, out_dir: Path) -> dict:
     return {"C": c, "lexical_weight": a, "dev_paragraph_micro_f1": f1, "terms": len(vocab)}
 
 
+WORDS_C = 1.0
+WORDS_WEIGHTS = (0.3, 0.5)  # weight of the token head in the average with the word tagger
+WORDS_MIN_COUNT = 2  # features seen fewer times in the train articles are dropped
+WORDS_MIN_WEIGHT = 0.02  # weights closer to zero are not shipped
+
+
+def fit_words(data_dir: Path, out_dir: Path) -> dict:
+    """Fit the word tagger (``words.npz``): one L2 logistic regression per technique over sparse
+    features of each word (itself, its neighbours, its bigrams), on the words of the train articles
+    labelled by the gold spans they fall in; its weight beside the token head chosen by dev
+    span+label F1 (every threshold tuned for each choice). Needs scikit-learn."""
+    from collections import Counter
+
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from ..analysers.techniques import WORDS_FILE, TechniqueModel
+    from ..tfidf import WordTagger, word_features, words
+
+    split = json.loads((out_dir / "split.json").read_text("utf-8"))
+    tasks = {t.id: t for t in corpora.semeval2023_techniques(data_dir)}
+    train_tasks = [tasks[i] for i in split["train"] if i in tasks]
+    dev = [tasks[i] for i in split["dev"] if i in tasks]
+    names = TechniqueModel(out_dir).names
+    feats, rows = [], []
+    for ta in train_tasks:
+        text = ta.article.text
+        ws = words(text)
+        y = np.zeros((len(ws), len(names)), dtype=np.int8)
+        starts = np.array([w[0] for w in ws]) if ws else np.zeros(0)
+        ends = np.array([w[1] for w in ws]) if ws else np.zeros(0)
+        for sp in ta.article.techniques:
+            y[(starts < sp.end) & (ends > sp.start), names.index(sp.technique)] = 1
+        feats += word_features(ws, text)
+        rows.append(y)
+    y = np.vstack(rows)
+    counts = Counter(f for d in feats for f in d)
+    feats = [{f: v for f, v in d.items() if counts[f] >= WORDS_MIN_COUNT} for d in feats]
+    vec = DictVectorizer()
+    x = vec.fit_transform(feats).tocsr()
+    x.indices, x.indptr = x.indices.astype(np.int32), x.indptr.astype(np.int32)  # what liblinear takes
+    vocab = vec.get_feature_names_out().tolist()
+    log(f"words: {x.shape[0]} train words, {len(vocab)} features")
+    w = np.zeros((len(vocab), len(names)))
+    b = np.full(len(names), -10.0)  # a technique with too few train words never fires
+    for j in range(len(names)):
+        if y[:, j].sum() >= 20:
+            lr = LogisticRegression(C=WORDS_C, max_iter=1000, solver="liblinear").fit(x, y[:, j])
+            w[:, j], b[j] = lr.coef_[0], lr.intercept_[0]
+    tagger = WordTagger.from_dense(vocab, w, b, names, min_weight=WORDS_MIN_WEIGHT)
+    log(f"words: {len(tagger.table)} features carry a weight over {WORDS_MIN_WEIGHT}")
+    path = out_dir / WORDS_FILE
+    path.unlink(missing_ok=True)
+    model = TechniqueModel(out_dir)
+    model.lexical = None
+    _, base = tune_thresholds(model, dev)
+    best = (base["dev_span_label_f1"], 1.0)
+    log(f"words: without the tagger, dev span+label F1 {best[0]:.3f}")
+    for a in WORDS_WEIGHTS:
+        tagger.save(path, encoder_weight=a, C=WORDS_C)
+        model = TechniqueModel(out_dir)
+        model.lexical = None
+        _, sc = tune_thresholds(model, dev)
+        log(f"words: token head weight {a}: dev span+label F1 {sc['dev_span_label_f1']:.3f}")
+        if sc["dev_span_label_f1"] > best[0]:
+            best = (sc["dev_span_label_f1"], a)
+    if best[1] < 1.0:
+        tagger.save(path, encoder_weight=best[1], C=WORDS_C)
+        log(f"words: chose token head weight {best[1]} (dev span+label F1 {best[0]:.3f}); wrote {path}")
+    else:
+        path.unlink(missing_ok=True)
+        log("words: the tagger does not help on dev; not shipped")
+    return {"encoder_weight": best[1], "dev_span_label_f1": best[0], "features": len(tagger.table)}
+
+
 def _gold_matrix(ta, names):
     m = np.zeros((len(ta.article.paragraphs), len(names)), dtype=np.int8)
     for pt in ta.article.paragraph_techniques:
@@ -793,14 +868,26 @@ Licence of the training data: research use under the SemEval organisers' terms.
 
 
 def lexical_note(out_dir: Path) -> str:
-    from ..analysers.techniques import LEXICAL_FILE
-    from ..tfidf import TfidfLinear
+    from ..analysers.techniques import LEXICAL_FILE, WORDS_FILE
+    from ..tfidf import TfidfLinear, WordTagger
 
+    note = ""
+    if (out_dir / WORDS_FILE).is_file():
+        tagger, meta = WordTagger.load(out_dir / WORDS_FILE)
+        size = (out_dir / WORDS_FILE).stat().st_size / 1e6
+        a = meta.get("encoder_weight", 0.5)
+        note = f"""
+- `{WORDS_FILE}` ({size:.1f} MB): a word tagger, one L2 logistic regression per technique (C={meta.get('C', 0):g},
+  scikit-learn, exported to numpy) over sparse features of each word (the word, its neighbours one
+  and two away, its bigrams, its last three letters, capitalisation; features seen at least
+  {WORDS_MIN_COUNT} times, {len(tagger.table)} kept with a weight over {WORDS_MIN_WEIGHT}), trained on the words of the train
+  articles labelled by the gold spans they fall in. A token's probability is {a:.1f} x the token head's
+  + {1 - a:.1f} x the tagger's for its word (weight chosen on dev span+label F1)."""
     if not (out_dir / LEXICAL_FILE).is_file():
-        return ""
+        return note
     lex, meta = TfidfLinear.load(out_dir / LEXICAL_FILE)
     size = (out_dir / LEXICAL_FILE).stat().st_size / 1e6
-    return f"""
+    return note + f"""
 - `{LEXICAL_FILE}` ({size:.1f} MB): a TF-IDF paragraph model (word unigrams and bigrams, {len(lex.index)} terms
   seen in at least 2 train paragraphs, sublinear tf; plus two repetition cues: the share of the
   paragraph's word trigrams found in another paragraph, and its most repeated trigram), one
@@ -833,6 +920,7 @@ def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export
     if "export" in todo:
         export(work, out_dir)
     if "lexical" in todo:
+        fit_words(Path(data_dir), out_dir)
         fit_lexical(Path(data_dir), out_dir)
     if "finish" in todo:
         finish_training(Path(data_dir), work, out_dir, variants=variants)
