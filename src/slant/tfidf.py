@@ -7,9 +7,12 @@ with scikit-learn and exports the vocabulary, idf and weights to plain arrays
 (``TfidfLinear.save``), so inference needs only numpy, and a test checks that both give the same
 numbers. Extra dense features (``extra``) join the sparse ones unscaled, as at training time.
 
-Used for paragraph-level technique scores beside the encoder's (``slant.analysers.techniques``):
-word cues such as "so-called", "traitors" or "wake up" are cheap to learn from a few hundred
-articles, where the fine-tuned encoder learned little but Loaded_Language and Name_Calling.
+``WordTagger`` does the same for single words (the word, its neighbours, its bigrams: a sparse
+linear map kept as compressed rows).
+
+Both sit beside the encoder in the techniques model (``slant.analysers.techniques``): word cues such
+as "so-called", "traitors" or "wake up" are cheap to learn from a few hundred articles, where the
+fine-tuned encoder learned little but Loaded_Language.
 """
 
 from __future__ import annotations

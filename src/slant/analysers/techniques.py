@@ -7,7 +7,10 @@ different techniques overlap, so this is multi-label, not BIO tagging), and a pa
 reads the mean and max of a paragraph's token states. The encoder runs once per window
 (``slant.encoder``); its output stays on the article as ``art._encoded`` for later heads.
 
-Spans are read off the token probabilities: for each technique, maximal runs of tokens at or above
+A token's probabilities are the token head's, averaged (``encoder_weight`` in ``words.npz``) with a
+word tagger's for the word the token is in (``slant.tfidf.WordTagger``: logistic regressions over
+the word, its neighbours and bigrams, which learned the vocabulary of Name_Calling or Flag_Waving
+that the encoder did not). Spans are read off the token probabilities: for each technique, maximal runs of tokens at or above
 that technique's threshold (runs separated by a single weaker token are joined), cut at line
 breaks, widened to whole words. A paragraph's set is the techniques whose paragraph-head probability reaches the paragraph
 threshold; with ``paragraph_source = "head+spans"`` in the model's thresholds the strongest token
