@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -111,19 +112,34 @@ def words(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group().lower()) for m in WORD_TOKEN.finditer(text)]
 
 
+def feature_columns(ws: Sequence[tuple[int, int, str]], text: str) -> list[tuple[list[str], np.ndarray]]:
+    """The word features as columns: for each template, one feature name per word and the values
+    (the word, its neighbours one and two away, the bigrams it is in, its last three letters, and
+    whether it is capitalised)."""
+    lw = [w for _, _, w in ws]
+    n = len(lw)
+    prev = ["<s>"] + lw[:-1] if n else []
+    nxt = lw[1:] + ["</s>"] if n else []
+    prev2 = (["<s>", "<s>"] + lw[:-2])[:n]
+    nxt2 = (lw[2:] + ["</s>", "</s>"])[:n]
+    one, half = np.ones(n), np.full(n, 0.5)
+    return [
+        ([f"w={w}" for w in lw], one),
+        ([f"p={p}" for p in prev], one),
+        ([f"n={x}" for x in nxt], one),
+        ([f"pw={p}|{w}" for p, w in zip(prev, lw)], one),
+        ([f"wn={w}|{x}" for w, x in zip(lw, nxt)], one),
+        ([f"p2={p}" for p in prev2], half),
+        ([f"n2={x}" for x in nxt2], half),
+        ([f"suf={w[-3:]}" for w in lw], half),
+        (["cap"] * n, np.array([float(text[s].isupper()) for s, _, _ in ws])),
+    ]
+
+
 def word_features(ws: Sequence[tuple[int, int, str]], text: str) -> list[dict[str, float]]:
-    """Sparse features of each word: itself, its neighbours one and two away, the bigrams it is in,
-    its last three letters, and whether it is capitalised."""
-    out = []
-    n = len(ws)
-    for i, (s, _e, w) in enumerate(ws):
-        p = ws[i - 1][2] if i else "<s>"
-        nx = ws[i + 1][2] if i + 1 < n else "</s>"
-        p2 = ws[i - 2][2] if i > 1 else "<s>"
-        n2 = ws[i + 2][2] if i + 2 < n else "</s>"
-        out.append({f"w={w}": 1.0, f"p={p}": 1.0, f"n={nx}": 1.0, f"pw={p}|{w}": 1.0, f"wn={w}|{nx}": 1.0,
-                    f"p2={p2}": 0.5, f"n2={n2}": 0.5, f"suf={w[-3:]}": 0.5, "cap": float(text[s].isupper())})
-    return out
+    """``feature_columns`` as one {feature: value} dict per word (what training vectorises)."""
+    cols = feature_columns(ws, text)
+    return [{names[i]: float(vals[i]) for names, vals in cols} for i in range(len(ws))]
 
 
 class WordTagger:
@@ -145,6 +161,7 @@ class WordTagger:
         if len(self.cols) and not (0 <= self.cols.min() and self.cols.max() < len(self.labels)):
             raise ValueError("word tagger weights name labels it does not have")
         self.indptr = np.searchsorted(rows, np.arange(len(self.vocab) + 1))
+        self.counts = np.diff(self.indptr)
         self.index = dict(zip(self.vocab, range(len(self.vocab))))
 
     @property
@@ -172,20 +189,19 @@ class WordTagger:
         z = np.tile(self.bias, (len(ws), 1))
         index = self.index
         hit_word, hit_row, hit_val = [], [], []
-        for i, feats in enumerate(word_features(ws, text)):
-            for f, v in feats.items():
-                r = index.get(f)
-                if r is not None and v:
-                    hit_word.append(i)
-                    hit_row.append(r)
-                    hit_val.append(v)
-        if hit_row:
+        for names, vals in feature_columns(ws, text):
+            rows = np.fromiter(map(index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
+            keep = (rows >= 0) & (vals != 0)
+            hit_word.append(np.flatnonzero(keep))
+            hit_row.append(rows[keep])
+            hit_val.append(vals[keep])
+        rows = np.concatenate(hit_row) if hit_row else np.zeros(0, dtype=np.int64)
+        if len(rows):
             # every (word, label, weight) the hits carry, gathered at once
-            rows = np.asarray(hit_row)
-            start, n = self.indptr[rows], np.diff(self.indptr)[rows]
+            start, n = self.indptr[rows], self.counts[rows]
             entry = np.repeat(start - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(n.sum())
-            word = np.repeat(np.asarray(hit_word), n)
-            np.add.at(z, (word, self.cols[entry]), np.repeat(np.asarray(hit_val), n) * self.vals[entry])
+            word = np.repeat(np.concatenate(hit_word), n)
+            np.add.at(z, (word, self.cols[entry]), np.repeat(np.concatenate(hit_val), n) * self.vals[entry])
         return ws, 1.0 / (1.0 + np.exp(-z))
 
     def save(self, path: Path, **meta: float) -> None:
