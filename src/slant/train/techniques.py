@@ -667,8 +667,8 @@ def fit_lexical(data_dir: Path, out_dir: Path) -> dict:
     return {"C": c, "lexical_weight": a, "dev_paragraph_micro_f1": f1, "terms": len(vocab)}
 
 
-WORDS_C = 1.0
-WORDS_WEIGHTS = (0.3, 0.5)  # weight of the token head in the average with the word tagger
+WORDS_C = (0.3, 1.0, 3.0)
+WORDS_WEIGHTS = (0.2, 0.3, 0.4)  # weight of the token head in the average with the word tagger
 WORDS_MIN_COUNT = 2  # features seen fewer times in the train articles are dropped
 WORDS_MIN_WEIGHT = 0.02  # weights closer to zero are not shipped
 
@@ -710,36 +710,39 @@ def fit_words(data_dir: Path, out_dir: Path) -> dict:
     x.indices, x.indptr = x.indices.astype(np.int32), x.indptr.astype(np.int32)  # what liblinear takes
     vocab = vec.get_feature_names_out().tolist()
     log(f"words: {x.shape[0]} train words, {len(vocab)} features")
-    w = np.zeros((len(vocab), len(names)))
-    b = np.full(len(names), -10.0)  # a technique with too few train words never fires
-    for j in range(len(names)):
-        if y[:, j].sum() >= 20:
-            lr = LogisticRegression(C=WORDS_C, max_iter=1000, solver="liblinear").fit(x, y[:, j])
-            w[:, j], b[j] = lr.coef_[0], lr.intercept_[0]
-    tagger = WordTagger.from_dense(vocab, w, b, names, min_weight=WORDS_MIN_WEIGHT)
-    log(f"words: {len(tagger.table)} features carry a weight over {WORDS_MIN_WEIGHT}")
     path = out_dir / WORDS_FILE
     path.unlink(missing_ok=True)
     model = TechniqueModel(out_dir)
     model.lexical = None
     _, base = tune_thresholds(model, dev)
-    best = (base["dev_span_label_f1"], 1.0)
+    best = (base["dev_span_label_f1"], 1.0, None, None)
     log(f"words: without the tagger, dev span+label F1 {best[0]:.3f}")
-    for a in WORDS_WEIGHTS:
-        tagger.save(path, encoder_weight=a, C=WORDS_C)
-        model = TechniqueModel(out_dir)
-        model.lexical = None
-        _, sc = tune_thresholds(model, dev)
-        log(f"words: token head weight {a}: dev span+label F1 {sc['dev_span_label_f1']:.3f}")
-        if sc["dev_span_label_f1"] > best[0]:
-            best = (sc["dev_span_label_f1"], a)
-    if best[1] < 1.0:
-        tagger.save(path, encoder_weight=best[1], C=WORDS_C)
-        log(f"words: chose token head weight {best[1]} (dev span+label F1 {best[0]:.3f}); wrote {path}")
+    for c in WORDS_C:
+        w = np.zeros((len(vocab), len(names)))
+        b = np.full(len(names), -10.0)  # a technique with too few train words never fires
+        for j in range(len(names)):
+            if y[:, j].sum() >= 20:
+                lr = LogisticRegression(C=c, max_iter=1000, solver="liblinear").fit(x, y[:, j])
+                w[:, j], b[j] = lr.coef_[0], lr.intercept_[0]
+        tagger = WordTagger.from_dense(vocab, w, b, names, min_weight=WORDS_MIN_WEIGHT)
+        for a in WORDS_WEIGHTS:
+            tagger.save(path, encoder_weight=a, C=c)
+            model = TechniqueModel(out_dir)
+            model.lexical = None
+            _, sc = tune_thresholds(model, dev)
+            log(f"words: C={c:g}, token head weight {a}: dev span+label F1 {sc['dev_span_label_f1']:.3f}")
+            if sc["dev_span_label_f1"] > best[0]:
+                best = (sc["dev_span_label_f1"], a, c, tagger)
+    if best[3] is not None:
+        tagger = best[3]
+        tagger.save(path, encoder_weight=best[1], C=best[2])
+        log(f"words: chose C={best[2]:g}, token head weight {best[1]} (dev span+label F1 {best[0]:.3f}), "
+            f"{len(tagger.vocab)} features; wrote {path}")
     else:
         path.unlink(missing_ok=True)
         log("words: the tagger does not help on dev; not shipped")
-    return {"encoder_weight": best[1], "dev_span_label_f1": best[0], "features": len(tagger.table)}
+        return {"encoder_weight": 1.0, "dev_span_label_f1": best[0]}
+    return {"encoder_weight": best[1], "C": best[2], "dev_span_label_f1": best[0], "features": len(tagger.vocab)}
 
 
 def _gold_matrix(ta, names):
