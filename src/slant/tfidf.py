@@ -87,20 +87,36 @@ class TfidfLinear:
         return 1.0 / (1.0 + np.exp(-self.logits(texts, extra)))
 
     def save(self, path: Path, **meta: float) -> None:
-        vocab = sorted(self.index, key=self.index.__getitem__)
-        blob = np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8)
-        np.savez_compressed(path, vocab=blob, idf=self.idf.astype(np.float32), weight=self.weight.astype(np.float16),
-                            bias=self.bias.astype(np.float32),
-                            labels=np.frombuffer("\n".join(self.labels).encode("utf-8"), dtype=np.uint8),
-                            **{k: np.float64(v) for k, v in meta.items()})
+        _save(path, sorted(self.index, key=self.index.__getitem__), self.labels, meta,
+              idf=self.idf.astype(np.float32), weight=self.weight.astype(np.float16), bias=self.bias.astype(np.float32))
 
     @classmethod
     def load(cls, path: Path) -> tuple[TfidfLinear, dict[str, float]]:
-        z = np.load(path)
-        vocab = bytes(z["vocab"]).decode("utf-8").split("\n")
-        labels = bytes(z["labels"]).decode("utf-8").split("\n")
-        meta = {k: float(z[k]) for k in z.files if k not in ("vocab", "idf", "weight", "bias", "labels")}
-        return cls(vocab, z["idf"], z["weight"].astype(np.float32), z["bias"], labels), meta
+        vocab, labels, a, meta = _load(path, ("idf", "weight", "bias"))
+        return cls(vocab, a["idf"], a["weight"].astype(np.float32), a["bias"], labels), meta
+
+
+def _save(path: Path, vocab: Sequence[str], labels: Sequence[str], meta: dict[str, float], **arrays: np.ndarray) -> None:
+    """One .npz: the vocabulary and the labels as newline-joined UTF-8 bytes, the arrays, and each
+    number of ``meta`` as a scalar."""
+    np.savez_compressed(path, vocab=_blob(vocab), labels=_blob(labels), **arrays,
+                        **{k: np.float64(v) for k, v in meta.items()})
+
+
+def _load(path: Path, keys: Sequence[str]) -> tuple[list[str], list[str], dict[str, np.ndarray], dict[str, float]]:
+    """(vocabulary, labels, the arrays named by ``keys``, the other scalars) of a ``_save`` file."""
+    z = np.load(path)
+    arrays = {k: z[k] for k in keys}
+    meta = {k: float(z[k]) for k in z.files if k not in ("vocab", "labels", *keys)}
+    return _unblob(z["vocab"]), _unblob(z["labels"]), arrays, meta
+
+
+def _blob(items: Sequence[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(items).encode("utf-8"), dtype=np.uint8)
+
+
+def _unblob(blob: np.ndarray) -> list[str]:
+    return bytes(blob).decode("utf-8").split("\n")
 
 
 # --- words ----------------------------------------------------------------------------------------
@@ -205,18 +221,11 @@ class WordTagger:
         return ws, 1.0 / (1.0 + np.exp(-z))
 
     def save(self, path: Path, **meta: float) -> None:
-        rows = np.repeat(np.arange(len(self.vocab)), np.diff(self.indptr))
-        np.savez_compressed(
-            path, vocab=np.frombuffer("\n".join(self.vocab).encode("utf-8"), dtype=np.uint8),
-            rows=rows.astype(np.int32), cols=self.cols.astype(np.int8),
-            vals=self.vals.astype(np.float16), bias=self.bias.astype(np.float32),
-            labels=np.frombuffer("\n".join(self.labels).encode("utf-8"), dtype=np.uint8),
-            **{k: np.float64(v) for k, v in meta.items()})
+        rows = np.repeat(np.arange(len(self.vocab)), self.counts)
+        _save(path, self.vocab, self.labels, meta, rows=rows.astype(np.int32), cols=self.cols.astype(np.int8),
+              vals=self.vals.astype(np.float16), bias=self.bias.astype(np.float32))
 
     @classmethod
     def load(cls, path: Path) -> tuple[WordTagger, dict[str, float]]:
-        z = np.load(path)
-        vocab = bytes(z["vocab"]).decode("utf-8").split("\n")
-        labels = bytes(z["labels"]).decode("utf-8").split("\n")
-        meta = {k: float(z[k]) for k in z.files if k not in ("vocab", "rows", "cols", "vals", "bias", "labels")}
-        return cls(vocab, z["rows"], z["cols"], z["vals"], z["bias"], labels), meta
+        vocab, labels, a, meta = _load(path, ("rows", "cols", "vals", "bias"))
+        return cls(vocab, a["rows"], a["cols"], a["vals"], a["bias"], labels), meta
