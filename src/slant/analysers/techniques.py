@@ -142,6 +142,17 @@ def decode_spans(
     return out
 
 
+def combine_paragraph(head: np.ndarray, smax: np.ndarray | None, lex: np.ndarray | None,
+                      lexical_weight: float) -> np.ndarray:
+    """Paragraph scores from the paragraph head, the strongest token of each technique in the
+    paragraph (``smax``, for sources "head+spans..."), and the TF-IDF model (``lex``, averaged in
+    with ``1 - lexical_weight``); a part that is None is left out."""
+    scores = head if smax is None else np.maximum(head, smax)
+    if lex is not None:
+        scores = lexical_weight * scores + (1 - lexical_weight) * lex
+    return scores
+
+
 class TechniqueModel:
     """The exported technique model: encoder graph with token head, paragraph head, thresholds."""
 
@@ -157,23 +168,23 @@ class TechniqueModel:
         self.para_b = head["bias"].astype(np.float32)
         self.thresholds = Thresholds.load(self.folder / "thresholds.json", self.names)
         self.version = str(self.encoder.config.get("version", "0"))
-        self.lexical: TfidfLinear | None = None
-        self.lexical_weight = 0.0
-        if (self.folder / LEXICAL_FILE).is_file():
-            self.lexical, meta = TfidfLinear.load(self.folder / LEXICAL_FILE)
-            if self.lexical.labels != self.names:
-                raise SlantError(f"{self.folder / LEXICAL_FILE} labels other techniques than the encoder")
-            self.lexical_weight = float(meta.get("lexical_weight", 0.5))
-        elif self.thresholds.paragraph_source == "head+spans+lexical":
+        self.lexical, meta = self._word_model(TfidfLinear, LEXICAL_FILE)
+        self.lexical_weight = float(meta.get("lexical_weight", 0.5)) if self.lexical else 0.0
+        if self.lexical is None and self.thresholds.paragraph_source == "head+spans+lexical":
             raise SlantError(f"{self.folder}: thresholds.json reads paragraph scores with the TF-IDF model, "
                              f"but {LEXICAL_FILE} is missing; rebuild with `slant train techniques`")
-        self.words: WordTagger | None = None
-        self.words_weight = 1.0
-        if (self.folder / WORDS_FILE).is_file():
-            self.words, meta = WordTagger.load(self.folder / WORDS_FILE)
-            if self.words.labels != self.names:
-                raise SlantError(f"{self.folder / WORDS_FILE} labels other techniques than the encoder")
-            self.words_weight = float(meta.get("encoder_weight", 0.5))
+        self.words, meta = self._word_model(WordTagger, WORDS_FILE)
+        self.words_weight = float(meta.get("encoder_weight", 0.5)) if self.words else 1.0
+
+    def _word_model(self, kind, file: str):
+        """(model, its numbers) of an optional word model beside the encoder, or (None, {})."""
+        path = self.folder / file
+        if not path.is_file():
+            return None, {}
+        model, meta = kind.load(path)
+        if model.labels != self.names:
+            raise SlantError(f"{path} labels other techniques than the encoder")
+        return model, meta
 
     def load(self) -> None:
         self.encoder.load()
@@ -233,13 +244,12 @@ class TechniqueModel:
     def paragraph_scores(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]],
                          source: str | None = None, text: str | None = None) -> np.ndarray:
         source = source or self.thresholds.paragraph_source
-        scores = self.paragraph_probs(enc, spans)
-        if source.startswith("head+spans") and len(spans):
-            scores = np.maximum(scores, self.span_max(enc, probs, spans))
-        if source == "head+spans+lexical" and len(spans) and self.lexical is not None and text is not None:
-            a = self.lexical_weight
-            scores = a * scores + (1 - a) * self.lexical_probs(text, spans)
-        return scores
+        if not len(spans):
+            return self.paragraph_probs(enc, spans)
+        smax = self.span_max(enc, probs, spans) if source.startswith("head+spans") else None
+        lex = self.lexical_probs(text, spans) \
+            if source == "head+spans+lexical" and self.lexical is not None and text is not None else None
+        return combine_paragraph(self.paragraph_probs(enc, spans), smax, lex, self.lexical_weight)
 
     # --- decisions -----------------------------------------------------------------------------
     def annotate(self, art: Article, paragraphs: Sequence[tuple[int, int]] | None = None) -> None:

@@ -507,13 +507,12 @@ def _raw_outputs(model, tasks):
 
 def paragraph_source_scores(raw: list[dict], source: str, lexical_weight: float = 0.5) -> np.ndarray:
     """Paragraph scores of every paragraph of ``raw`` (see ``_raw_outputs``) read as ``source``."""
-    rows = []
-    for r in raw:
-        s = r["head"] if source == "head" else np.maximum(r["head"], r["smax"])
-        if source == "head+spans+lexical":
-            s = lexical_weight * s + (1 - lexical_weight) * r["lex"]
-        rows.append(s)
-    return np.concatenate(rows)
+    from ..analysers.techniques import combine_paragraph
+
+    return np.concatenate([
+        combine_paragraph(r["head"], r["smax"] if source != "head" else None,
+                          r["lex"] if source == "head+spans+lexical" else None, lexical_weight)
+        for r in raw])
 
 
 def tune_paragraph(scores: np.ndarray, gold_rows: np.ndarray, names: list[str]) -> tuple[dict, float, float]:
