@@ -88,38 +88,46 @@ def run_slant(texts, threads, q):
            "spans": sum(len(a.techniques) for a in out)})
 
 
-def run_onnx(texts, threads, q):
+def bare_windows(enc, texts) -> list:
+    """Every token of every paragraph, as slant sees them: a paragraph longer than the window is cut
+    into consecutive windows without overlap (the least any encoder with this window must run;
+    slant's windows overlap by enc.overlap tokens, which is part of its cost here)."""
+    from slant.encoder import tokenize
+
+    return [ids[k : k + enc.window] for ids, _ in tokenize(enc.tokenizer, texts)
+            for k in range(0, max(len(ids), 1), enc.window)]
+
+
+def bare_batches(enc, toks, size: int) -> list:
+    """(input ids, attention mask) batches of ``size`` windows sorted by length, special tokens added."""
     import numpy as np
 
+    order = sorted(range(len(toks)), key=lambda i: len(toks[i]))
+    out = []
+    for k in range(0, len(order), size):
+        chunk = [toks[i] for i in order[k : k + size]]
+        width = max(len(t) for t in chunk) + 2
+        ids = np.zeros((len(chunk), width), dtype=np.int64)
+        mask = np.zeros((len(chunk), width), dtype=np.int64)
+        for r, t in enumerate(chunk):
+            ids[r, 0], ids[r, 1 : len(t) + 1], ids[r, len(t) + 1] = enc.cls_id, t, enc.sep_id
+            mask[r, : len(t) + 2] = 1
+        out.append((ids, mask))
+    return out
+
+
+def run_onnx(texts, threads, q):
     from slant.analysers.techniques import MODEL_DIR
-    from slant.encoder import OnnxEncoder, tokenize
+    from slant.encoder import OnnxEncoder
 
     enc = OnnxEncoder(MODEL_DIR, threads=threads)
     enc.load()
-    # every token of every paragraph, as slant sees them: a paragraph longer than the window is cut
-    # into consecutive windows without overlap (the least any encoder with this window must run;
-    # slant's windows overlap by enc.overlap tokens, which is part of its cost here)
-    toks = [ids[k : k + enc.window] for ids, _ in tokenize(enc.tokenizer, texts)
-            for k in range(0, max(len(ids), 1), enc.window)]
-    order = sorted(range(len(toks)), key=lambda i: len(toks[i]))
-
-    def batches(size):
-        out = []
-        for k in range(0, len(order), size):
-            chunk = [toks[i] for i in order[k : k + size]]
-            width = max(len(t) for t in chunk) + 2
-            ids = np.zeros((len(chunk), width), dtype=np.int64)
-            mask = np.zeros((len(chunk), width), dtype=np.int64)
-            for r, t in enumerate(chunk):
-                ids[r, 0], ids[r, 1 : len(t) + 1], ids[r, len(t) + 1] = enc.cls_id, t, enc.sep_id
-                mask[r, : len(t) + 2] = 1
-            out.append((ids, mask))
-        return out
+    toks = bare_windows(enc, texts)
 
     # the reference is the faster of batches of 16 (sorted by length) and one input per run
     best = None
     for size in (BATCH, 1):
-        prepared = batches(size)
+        prepared = bare_batches(enc, toks, size)
         enc.run(*prepared[0])  # warm-up
         dt = 1e9
         for _ in range(REPEATS):
@@ -137,30 +145,14 @@ def run_onnx(texts, threads, q):
 def run_interleaved(texts, threads, q, rounds=9):
     """slant and the bare pass alternating in one process over one ONNX session, ``rounds`` times:
     the ratio of each round compares two passes made under the same load on the machine."""
-    import numpy as np
-
     from slant.analysers.techniques import Techniques
     from slant.article import Article, Span
-    from slant.encoder import tokenize
 
     an = Techniques(threads=threads)
     an.load()
     enc = an.model.encoder
-    toks = [ids[k : k + enc.window] for ids, _ in tokenize(enc.tokenizer, texts)
-            for k in range(0, max(len(ids), 1), enc.window)]
-    order = sorted(range(len(toks)), key=lambda i: len(toks[i]))
-    prepared = {}
-    for size in (BATCH, 4, 1):
-        prepared[size] = []
-        for k in range(0, len(order), size):
-            chunk = [toks[i] for i in order[k : k + size]]
-            width = max(len(t) for t in chunk) + 2
-            ids = np.zeros((len(chunk), width), dtype=np.int64)
-            mask = np.zeros((len(chunk), width), dtype=np.int64)
-            for r, t in enumerate(chunk):
-                ids[r, 0], ids[r, 1 : len(t) + 1], ids[r, len(t) + 1] = enc.cls_id, t, enc.sep_id
-                mask[r, : len(t) + 2] = 1
-            prepared[size].append((ids, mask))
+    toks = bare_windows(enc, texts)
+    prepared = {size: bare_batches(enc, toks, size) for size in (BATCH, 4, 1)}
 
     def arts():
         return [Article(text=t, paragraphs=[Span(start=0, end=len(t))]) for t in texts]
