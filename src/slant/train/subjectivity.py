@@ -91,17 +91,19 @@ def train(data_dir: Path, out_dir: Path | None = None, **options) -> None:
 L2_GRID = (1e-4, 1e-3, 1e-2, 3e-2)
 
 
-def article_parts(data_dir: Path, folder: Path) -> dict[str, list[Article]]:
-    """Segmented English SemEval-2023 articles by part of the techniques split (by article); the
-    official test articles (no labels needed here) join the fitting part."""
+def article_parts(data_dir: Path, folder: Path, wanted: tuple[str, ...] = ("train", "dev", "test")
+                  ) -> dict[str, list[Article]]:
+    """Segmented English SemEval-2023 articles by part of the techniques split (by article), for
+    the ``wanted`` parts; the official test articles (no labels needed here) join the fitting part."""
     split = json.loads((folder / "split.json").read_text("utf-8"))
-    which = {i: part for part in ("train", "dev", "test") for i in split[part]}
-    parts: dict[str, list[Article]] = {"train": [], "dev": [], "test": []}
+    which = {i: part for part in wanted for i in split[part]}
+    parts: dict[str, list[Article]] = {part: [] for part in wanted}
     tasks = [(which.get(t.id), t) for t in corpora.semeval2023_techniques(data_dir, with_labels=False)]
-    try:
-        tasks += [("train", t) for t in corpora.semeval2023_techniques(data_dir, split="test", with_labels=False)]
-    except SlantError:
-        pass  # a copy of the data without the official test articles
+    if "train" in wanted:
+        try:
+            tasks += [("train", t) for t in corpora.semeval2023_techniques(data_dir, split="test", with_labels=False)]
+        except SlantError:
+            pass  # a copy of the data without the official test articles
     seg = Segmenter()
     for part, t in tasks:
         if part:
@@ -111,9 +113,9 @@ def article_parts(data_dir: Path, folder: Path) -> dict[str, list[Article]]:
     return parts
 
 
-def context_data(model: SubjectivityModel, arts: list[Article]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features pooled from each article's pass, the same sentences' features encoded alone,
-    article index) for every sentence of ``arts``."""
+def context_data(model: SubjectivityModel, arts: list[Article]) -> tuple[np.ndarray, np.ndarray]:
+    """(features pooled from each article's pass, the same sentences' features encoded alone) for
+    every sentence of ``arts``."""
     ctx, texts = [], []
     for batch in batched(arts, 16):
         model.encoder.encode(batch)
@@ -123,8 +125,7 @@ def context_data(model: SubjectivityModel, arts: list[Article]) -> tuple[np.ndar
                 ctx.append(model.pooled(art, spans))
                 texts.extend(art.text[a:b] for a, b in spans)
             art._encoded = None  # the hidden states of hundreds of articles do not all need to stay
-    idx = np.concatenate([np.full(len(a.sentences), i) for i, a in enumerate(arts)]) if arts else np.zeros(0)
-    return np.vstack(ctx), model.sentence_features(texts), idx.astype(np.int64)
+    return np.vstack(ctx), model.sentence_features(texts)
 
 
 def shifted(p: np.ndarray, threshold: float) -> np.ndarray:
@@ -163,8 +164,8 @@ def context_scores(data_dir: Path, folder: Path, model: SubjectivityModel, split
     """How the shipped context head reads the sentences of one part's articles (agreement with the
     sentence head's judgement of each sentence alone, and the SUBJ shares), beside the sentence
     head read off the same article passes."""
-    arts = article_parts(data_dir, folder)[split]
-    ctx, alone, _ = context_data(model, arts)
+    arts = article_parts(data_dir, folder, (split,))[split]
+    ctx, alone = context_data(model, arts)
     th_s, th_c = model.thresholds["sentence"], model.thresholds["context"]
     teacher = _labels(model.head_probs(alone, "sentence"), th_s)
     student = _labels(model.head_probs(ctx, "context"), th_c)
@@ -183,9 +184,9 @@ def fit_context_head(data_dir: Path, folder: Path, model: SubjectivityModel,
     th_s = model.thresholds["sentence"]
     data = {}
     for part, items in arts.items():
-        ctx, alone, owner = context_data(model, items)
+        ctx, alone = context_data(model, items)
         teacher = model.head_probs(alone, "sentence")
-        data[part] = {"ctx": ctx, "teacher": teacher, "owner": owner,
+        data[part] = {"ctx": ctx, "teacher": teacher,
                       "naive": model.head_probs(ctx, "sentence")}
         print(f"{part}: {len(items)} articles, {len(ctx)} sentences, "
               f"{np.mean(teacher >= th_s):.0%} SUBJ by the sentence head ({time.time() - t0:.0f}s)", flush=True)
