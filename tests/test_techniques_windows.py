@@ -138,3 +138,67 @@ def test_spans_stop_at_line_breaks():
     probs = np.array([[0.9], [0.2], [0.9], [0.9]], dtype=np.float32)
     spans = decode_spans(text, offsets, probs, ["Loaded_Language"], {"Loaded_Language": 0.5})
     assert [text[s:e] for s, e, _, _ in spans] == ["aaa", "ccc ddd"]
+
+
+def test_spans_of_one_technique_merge_and_others_overlap():
+    from slant.analysers.techniques import merge_same_technique
+
+    spans = [(0, 10, "Doubt", 0.4), (5, 20, "Doubt", 0.7), (25, 30, "Doubt", 0.5), (3, 8, "Slogans", 0.9)]
+    assert merge_same_technique(spans) == [(0, 20, "Doubt", 0.7), (3, 8, "Slogans", 0.9), (25, 30, "Doubt", 0.5)]
+
+
+def test_sentence_head_turns_sentences_into_spans():
+    """A technique read from sentences gets the sentences its head scores over the threshold;
+    with "both", a token run inside such a sentence merges into it."""
+    from slant.analysers.techniques import TechniqueModel, sentence_spans_of
+
+    model = TechniqueModel()
+    names = model.names
+    j = names.index("Doubt")
+    text = "Is this true? Nobody knows. The sky is blue."
+    sentences = sentence_spans_of(text, [(0, len(text))])
+    assert [text[a:b] for a, b in sentences] == ["Is this true?", "Nobody knows.", "The sky is blue."]
+    starts = [0, 3, 8, 14, 21, 28, 32, 36, 39]
+    offsets = np.array([[s, s + len(w)] for s, w in zip(starts, text.split())], dtype=np.int32)
+    k = len(names)
+    enc = encoder.Encoded(model="m", offsets=offsets,
+                          outputs={"hidden": np.zeros((len(offsets), 2), np.float32),
+                                   "techniques": np.zeros((len(offsets), k), np.float32)})
+    probs = np.full((len(offsets), k), 0.01, np.float32)
+    probs[1, j] = 0.9  # "this"
+    # a head that reads only the sentence's strongest Doubt token: sigmoid(10 x max - 5)
+    model.sent_w = np.zeros((2 * 2 + 2 * k + k, k), np.float32)
+    model.sent_w[2 * 2 + 2 * k + j, j] = 10.0
+    model.sent_b = np.full(k, -5.0, np.float32)
+    sp = model.sentence_probs(enc, probs, sentences)
+    assert sp[0, j] == pytest.approx(1 / (1 + np.exp(-4.0)), abs=1e-5) and sp[1, j] < 0.5
+
+    th = Thresholds(span={n: 0.5 for n in names}, paragraph={n: 0.5 for n in names},
+                    sentence={"Doubt": 0.5}, span_source={"Doubt": "sentences"})
+    got = model.spans(text, enc, probs, sentences, th)
+    assert [(text[s:e], t) for s, e, t, _ in got] == [("Is this true?", "Doubt")]
+    th.span_source["Doubt"] = "tokens"
+    assert [text[s:e] for s, e, _, _ in model.spans(text, enc, probs, sentences, th)] == ["this"]
+    th.span_source["Doubt"] = "both"
+    probs[7, j] = 0.9  # "is", in a sentence the head leaves out (its max is 0.9 too: raise the bar)
+    th.sentence["Doubt"] = 0.99
+    assert [text[s:e] for s, e, _, _ in model.spans(text, enc, probs, sentences, th)] == ["this", "is"]
+    th.sentence["Doubt"] = 0.5
+    got = model.spans(text, enc, probs, sentences, th)
+    assert [text[s:e] for s, e, _, _ in got] == ["Is this true?", "The sky is blue."]
+
+
+def test_thresholds_refuse_an_unknown_span_source(tmp_path):
+    import json
+
+    from slant.errors import SlantError
+
+    path = tmp_path / "thresholds.json"
+    th = Thresholds(span={"Doubt": 0.3}, paragraph={"Doubt": 0.4}, sentence={"Doubt": 0.6},
+                    span_source={"Doubt": "both"})
+    path.write_text(json.dumps(th.to_json()))
+    back = Thresholds.load(path, ["Doubt", "Slogans"])
+    assert back.sentence == {"Doubt": 0.6} and back.source("Doubt") == "both" and back.source("Slogans") == "tokens"
+    path.write_text(json.dumps({**th.to_json(), "span_source": {"Doubt": "paragraphs"}}))
+    with pytest.raises(SlantError, match="span_source must be one of"):
+        Thresholds.load(path, ["Doubt"])

@@ -84,3 +84,41 @@ def test_word_tagger_sums_the_weights_of_each_words_features(tmp_path):
     again, meta = WordTagger.load(tmp_path / "w.npz")
     assert meta == {"encoder_weight": pytest.approx(0.3)}
     assert again.probs(text)[1] == pytest.approx(p, abs=2e-3)
+
+
+def test_piece_tables_give_the_logits_of_the_word_and_neighbour_vectors(tmp_path):
+    """The tagger stores its embedding weights multiplied out per word piece; a word's logit must be
+    what the linear model fitted on mean piece vectors of the word and its neighbours gives."""
+    from slant.tfidf import WordTagger, dense_features, dense_logits, piece_means, words
+
+    text = "An usurper-king ruled. Then peace."
+    ws = words(text)
+    assert [w for *_, w in ws] == ["an", "usurper-king", "ruled", "then", "peace"]
+    # word pieces as a WordPiece tokenizer cuts them: "usurper-king" -> us ##ur ##per - king
+    offsets = np.array([[0, 2], [3, 5], [5, 7], [7, 10], [10, 11], [11, 15], [16, 21], [21, 22],
+                        [23, 27], [28, 33], [33, 34]])
+    ids = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 7])
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(10, 4))
+    means = piece_means(ws, ids, offsets, vectors)
+    assert means[1] == pytest.approx(vectors[1:6].mean(axis=0))  # five pieces, "-" included
+    assert means[2] == pytest.approx(vectors[6])  # "." is in no word
+    feats = dense_features(ws, ids, offsets, vectors)
+    assert feats.shape == (5, 12)
+    assert feats[0, 4:8] == pytest.approx(0.0) and feats[4, 8:] == pytest.approx(0.0)  # no neighbour
+    assert feats[2, 4:8] == pytest.approx(means[1]) and feats[2, 8:] == pytest.approx(means[3])
+    weight = rng.normal(size=(12, 2))
+    tables = np.stack([vectors @ weight[4 * i : 4 * (i + 1)] for i in range(3)])
+    assert dense_logits(ws, ids, offsets, tables) == pytest.approx(feats @ weight)
+
+    bias = np.array([-1.0, 0.5])
+    tagger = WordTagger.from_dense(["w=ruled"], np.array([[2.0, 0.0]]), bias, ["A", "B"], piece_tables=tables)
+    _, p = tagger.probs(text, (ids, offsets))
+    z = bias + feats @ weight
+    z[2, 0] += 2.0
+    assert p == pytest.approx(1 / (1 + np.exp(-z)))
+    with pytest.raises(ValueError, match="word pieces"):
+        tagger.probs(text)
+    tagger.save(tmp_path / "w.npz")
+    again, _ = WordTagger.load(tmp_path / "w.npz")
+    assert again.probs(text, (ids, offsets))[1] == pytest.approx(p, abs=5e-3)  # float16 on disk

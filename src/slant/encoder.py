@@ -40,6 +40,7 @@ class Encoded:
     offsets: np.ndarray  # (n_tokens, 2) int32 character offsets into Article.text, end exclusive
     outputs: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (n_tokens, k) float32
     windows: list[tuple[int, int]] = field(default_factory=list)  # token ranges fed to the encoder
+    ids: np.ndarray | None = None  # (n_tokens,) int32 token ids, when the encoder kept them
 
     @property
     def hidden(self) -> np.ndarray:
@@ -216,7 +217,8 @@ class OnnxEncoder:
                 for name in self.output_names:
                     merged[name] = merge_windows(plan, [r[name] for r in res], len(ids)) if plan else \
                         np.zeros((0, 0), dtype=np.float32)
-                art._encoded = Encoded(model=self.id, offsets=offs, outputs=merged, windows=plan)
+                art._encoded = Encoded(model=self.id, offsets=offs, outputs=merged, windows=plan,
+                                       ids=ids.astype(np.int32))
         return [a._encoded for a in articles]
 
 

@@ -8,7 +8,12 @@ with scikit-learn and exports the vocabulary, idf and weights to plain arrays
 numbers. Extra dense features (``extra``) join the sparse ones unscaled, as at training time.
 
 ``WordTagger`` does the same for single words (the word, its neighbours, its bigrams: a sparse
-linear map kept as compressed rows).
+linear map kept as compressed rows). It may also read the encoder's static input embeddings of the
+word and of its two neighbours (the mean over their word pieces, projected on a few principal
+directions), so that a loaded word never seen in training ("usurper") is scored like the words it
+sits near in embedding space ("tyrant", "dictator"). Being linear, that part is stored already
+multiplied out: one table per position (word, previous, next) of a logit per word piece and label,
+and a word's dense logit is the mean of its pieces' rows.
 
 Both sit beside the encoder in the techniques model (``slant.analysers.techniques``): word cues such
 as "so-called", "traitors" or "wake up" are cheap to learn from a few hundred articles, where the
@@ -103,11 +108,14 @@ def _save(path: Path, vocab: Sequence[str], labels: Sequence[str], meta: dict[st
                         **{k: np.float64(v) for k, v in meta.items()})
 
 
-def _load(path: Path, keys: Sequence[str]) -> tuple[list[str], list[str], dict[str, np.ndarray], dict[str, float]]:
-    """(vocabulary, labels, the arrays named by ``keys``, the other scalars) of a ``_save`` file."""
+def _load(path: Path, keys: Sequence[str], optional: Sequence[str] = ()
+          ) -> tuple[list[str], list[str], dict[str, np.ndarray], dict[str, float]]:
+    """(vocabulary, labels, the arrays named by ``keys`` and those of ``optional`` present, the
+    other scalars) of a ``_save`` file."""
     z = np.load(path)
     arrays = {k: z[k] for k in keys}
-    meta = {k: float(z[k]) for k in z.files if k not in ("vocab", "labels", *keys)}
+    arrays.update({k: z[k] for k in optional if k in z.files})
+    meta = {k: float(z[k]) for k in z.files if k not in ("vocab", "labels", *keys, *optional)}
     return _unblob(z["vocab"]), _unblob(z["labels"]), arrays, meta
 
 
@@ -164,8 +172,13 @@ class WordTagger:
     only the features that matter."""
 
     def __init__(self, vocab: Sequence[str], rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
-                 bias: np.ndarray, labels: Sequence[str]):
+                 bias: np.ndarray, labels: Sequence[str], piece_tables: np.ndarray | None = None):
         self.labels = list(labels)
+        # (3, word pieces, labels): logits of a piece in the word, the previous word, the next word
+        self.piece_tables = None if piece_tables is None else np.asarray(piece_tables, dtype=np.float32)
+        if self.piece_tables is not None and (self.piece_tables.ndim != 3 or self.piece_tables.shape[0] != 3
+                                       or self.piece_tables.shape[2] != len(self.labels)):
+            raise ValueError("word tagger piece tables have the wrong shape")
         self.vocab = list(vocab)
         self.bias = np.asarray(bias, dtype=np.float64)
         rows = np.asarray(rows, dtype=np.int64)
@@ -192,17 +205,25 @@ class WordTagger:
 
     @classmethod
     def from_dense(cls, vocab: Sequence[str], weight: np.ndarray, bias: np.ndarray, labels: Sequence[str],
-                   min_weight: float = 0.0) -> WordTagger:
+                   min_weight: float = 0.0, piece_tables: np.ndarray | None = None) -> WordTagger:
         rows, cols = np.nonzero(np.abs(weight) > min_weight)
         used = np.unique(rows)
         remap = np.full(len(vocab), -1)
         remap[used] = np.arange(len(used))
-        return cls([vocab[i] for i in used], remap[rows], cols, weight[rows, cols], bias, labels)
+        return cls([vocab[i] for i in used], remap[rows], cols, weight[rows, cols], bias, labels,
+                   piece_tables=piece_tables)
 
-    def probs(self, text: str) -> tuple[list[tuple[int, int, str]], np.ndarray]:
-        """The words of ``text`` and each word's probability for each label."""
+    def probs(self, text: str, pieces: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> tuple[list[tuple[int, int, str]], np.ndarray]:
+        """The words of ``text`` and each word's probability for each label. ``pieces``: the
+        encoder tokenizer's (ids, character offsets) of ``text``, needed by a tagger with piece
+        tables (``piece_tables``)."""
         ws = words(text)
         z = np.tile(self.bias, (len(ws), 1))
+        if self.piece_tables is not None:
+            if pieces is None:
+                raise ValueError("this word tagger reads word pieces: pass the tokenizer's ids and offsets")
+            z += dense_logits(ws, pieces[0], pieces[1], self.piece_tables)
         index = self.index
         hit_word, hit_row, hit_val = [], [], []
         for names, vals in feature_columns(ws, text):
@@ -222,10 +243,51 @@ class WordTagger:
 
     def save(self, path: Path, **meta: float) -> None:
         rows = np.repeat(np.arange(len(self.vocab)), self.counts)
+        tables = {} if self.piece_tables is None else {"piece_tables": self.piece_tables.astype(np.float16)}
         _save(path, self.vocab, self.labels, meta, rows=rows.astype(np.int32), cols=self.cols.astype(np.int8),
-              vals=self.vals.astype(np.float16), bias=self.bias.astype(np.float32))
+              vals=self.vals.astype(np.float16), bias=self.bias.astype(np.float32), **tables)
 
     @classmethod
     def load(cls, path: Path) -> tuple[WordTagger, dict[str, float]]:
-        vocab, labels, a, meta = _load(path, ("rows", "cols", "vals", "bias"))
-        return cls(vocab, a["rows"], a["cols"], a["vals"], a["bias"], labels), meta
+        vocab, labels, a, meta = _load(path, ("rows", "cols", "vals", "bias"), optional=("piece_tables",))
+        return cls(vocab, a["rows"], a["cols"], a["vals"], a["bias"], labels, piece_tables=a.get("piece_tables")), meta
+
+
+def piece_means(ws: Sequence[tuple[int, int, str]], ids: np.ndarray, offsets: np.ndarray,
+                table: np.ndarray) -> np.ndarray:
+    """(words, columns): for each word, the mean of ``table``'s rows of the word pieces that begin
+    inside it (zeros for a word with none)."""
+    out = np.zeros((len(ws), table.shape[1]), dtype=np.float64)
+    if not len(ws) or not len(ids):
+        return out
+    starts = np.fromiter((w[0] for w in ws), dtype=np.int64, count=len(ws))
+    ends = np.fromiter((w[1] for w in ws), dtype=np.int64, count=len(ws))
+    a = np.asarray(offsets)[:, 0].astype(np.int64)
+    k = np.searchsorted(starts, a, side="right") - 1
+    inside = (k >= 0) & (a < ends[np.clip(k, 0, None)])
+    k, rows = k[inside], np.asarray(ids)[inside]
+    np.add.at(out, k, table[rows])
+    n = np.bincount(k, minlength=len(ws))
+    return out / np.maximum(n, 1)[:, None]
+
+
+def dense_features(ws: Sequence[tuple[int, int, str]], ids: np.ndarray, offsets: np.ndarray,
+                   table: np.ndarray) -> np.ndarray:
+    """(words, 3k): the mean piece vectors (``table``: pieces x k) of each word, of the word before
+    and of the word after (zeros at the ends): what the piece tables of a tagger are fitted on."""
+    own = piece_means(ws, ids, offsets, table)
+    zero = np.zeros((1, own.shape[1]))
+    return np.hstack([own, np.vstack([zero, own[:-1]])[: len(own)], np.vstack([own[1:], zero])[: len(own)]])
+
+
+def dense_logits(ws: Sequence[tuple[int, int, str]], ids: np.ndarray, offsets: np.ndarray,
+                 tables: np.ndarray) -> np.ndarray:
+    """(words, labels) logits of the piece tables (3, pieces, labels): the same numbers as
+    ``dense_features(...) @ weight`` with each table = piece vectors @ that position's weight."""
+    own = piece_means(ws, ids, offsets, tables[0])
+    prev = piece_means(ws, ids, offsets, tables[1])
+    nxt = piece_means(ws, ids, offsets, tables[2])
+    out = own.copy()
+    out[1:] += prev[:-1]
+    out[:-1] += nxt[1:]
+    return out

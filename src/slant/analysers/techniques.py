@@ -20,6 +20,14 @@ and bigrams plus two repetition cues (``slant.tfidf``), which learned the word c
 techniques that the encoder did not. Thresholds are per technique, tuned on the
 validation articles and stored beside the weights (``thresholds.json``).
 
+Techniques that the annotators mark on whole clauses or sentences (Doubt, Appeal_to_Fear-Prejudice,
+Conversation_Killer, ...) are rarely found token by token: no single word carries them. A sentence
+head (``sentences.npz``: one logistic regression per technique over the mean and max of the
+sentence's token states and technique logits, and its strongest token of each technique) scores
+every sentence, and for the techniques where validation said so (``span_source`` in the
+thresholds: "tokens", "sentences" or "both") a sentence at or above its threshold becomes a span.
+Spans of one technique that overlap are then merged.
+
 Only onnxruntime and numpy are used here; training is in ``slant.train.techniques``.
 """
 
@@ -28,21 +36,24 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .. import taxonomy
 from ..article import Article, ParagraphTechniques, TechniqueSpan
-from ..encoder import Encoded, OnnxEncoder, pool_spans
+from ..encoder import Encoded, OnnxEncoder, pool_spans, tokenize
 from ..errors import SlantError
 from ..tfidf import TfidfLinear, WordTagger, repetition
 from .base import Analyser, batched
+from .segment import split_sentences
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "techniques"
 LEXICAL_FILE = "lexical.npz"
 WORDS_FILE = "words.npz"
+SENTENCES_FILE = "sentences.npz"
+SPAN_SOURCES = ("tokens", "sentences", "both")
 
 
 @dataclass
@@ -51,6 +62,11 @@ class Thresholds:
     paragraph: dict[str, float]
     paragraph_source: str = "head"  # "head", "head+spans" or "head+spans+lexical"
     gap: int = 1  # weaker tokens allowed inside a span
+    sentence: dict[str, float] = field(default_factory=dict)  # sentence-head thresholds
+    span_source: dict[str, str] = field(default_factory=dict)  # technique -> one of SPAN_SOURCES
+
+    def source(self, name: str) -> str:
+        return self.span_source.get(name, "tokens")
 
     @classmethod
     def load(cls, path: Path, names: Sequence[str]) -> Thresholds:
@@ -62,11 +78,22 @@ class Thresholds:
             paragraph={n: float(raw["paragraph"].get(n, raw.get("paragraph_default", 0.5))) for n in names},
             paragraph_source=raw.get("paragraph_source", "head"),
             gap=int(raw.get("gap", 1)),
+            sentence={n: float(v) for n, v in raw.get("sentence", {}).items() if n in names},
+            span_source=_span_sources(path, raw.get("span_source", {}), names),
         )
 
     def to_json(self) -> dict:
         return {"span": self.span, "paragraph": self.paragraph, "paragraph_source": self.paragraph_source,
-                "gap": self.gap}
+                "gap": self.gap, "sentence": self.sentence, "span_source": self.span_source}
+
+
+def _span_sources(path: Path, raw: dict, names: Sequence[str]) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise SlantError(f"{path}: span_source maps techniques to one of {', '.join(SPAN_SOURCES)}")
+    bad = {n: v for n, v in raw.items() if v not in SPAN_SOURCES}
+    if bad:
+        raise SlantError(f"{path}: span_source must be one of {', '.join(SPAN_SOURCES)}; got {bad}")
+    return {n: v for n, v in raw.items() if n in names}
 
 
 _NEWLINE = re.compile("\n")
@@ -142,6 +169,27 @@ def decode_spans(
     return out
 
 
+def merge_same_technique(spans: Iterable[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """Overlapping spans of one technique fused into one (keeping the higher confidence); spans
+    of different techniques may overlap. The official span scorers fuse them the same way."""
+    out: list[list] = []
+    last: dict[str, list] = {}
+    for s, e, name, conf in sorted(spans, key=lambda x: (x[2], x[0], x[1])):
+        cur = last.get(name)
+        if cur is not None and s < cur[1]:
+            cur[1] = max(cur[1], e)
+            cur[3] = max(cur[3], conf)
+        else:
+            cur = last[name] = [s, e, name, conf]
+            out.append(cur)
+    return sorted((tuple(x) for x in out), key=lambda x: (x[0], x[1], x[2]))
+
+
+def sentence_spans_of(text: str, paragraphs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences of the paragraphs, as the sentence head saw them in training."""
+    return [(x.start, x.end) for a, b in paragraphs for x in split_sentences(text, a, b)]
+
+
 def combine_paragraph(head: np.ndarray, smax: np.ndarray | None, lex: np.ndarray | None,
                       lexical_weight: float) -> np.ndarray:
     """Paragraph scores from the paragraph head, the strongest token of each technique in the
@@ -175,6 +223,13 @@ class TechniqueModel:
                              f"but {LEXICAL_FILE} is missing; rebuild with `slant train techniques`")
         self.words, meta = self._word_model(WordTagger, WORDS_FILE)
         self.words_weight = float(meta.get("encoder_weight", 0.5)) if self.words else 1.0
+        self.sent_w = self.sent_b = None
+        if (self.folder / SENTENCES_FILE).is_file():
+            head = np.load(self.folder / SENTENCES_FILE)
+            self.sent_w, self.sent_b = head["weight"].astype(np.float32), head["bias"].astype(np.float32)
+        if self.sent_w is None and self.thresholds.sentence:
+            raise SlantError(f"{self.folder}: thresholds.json reads the sentence head, but {SENTENCES_FILE} "
+                             f"is missing; rebuild with `slant train techniques`")
 
     def _word_model(self, kind, file: str):
         """(model, its numbers) of an optional word model beside the encoder, or (None, {})."""
@@ -206,7 +261,11 @@ class TechniqueModel:
     def word_probs_by_token(self, enc: Encoded, text: str) -> np.ndarray:
         """The word tagger's probabilities, one row per encoder token (zeros outside words)."""
         assert self.words is not None
-        ws, wp = self.words.probs(text)
+        pieces = None
+        if self.words.piece_tables is not None:
+            pieces = (enc.ids, enc.offsets) if enc.ids is not None else \
+                tokenize(self.encoder.tokenizer, [text])[0]
+        ws, wp = self.words.probs(text, pieces)
         out = np.zeros((len(enc), len(self.names)), dtype=np.float32)
         if ws:
             starts = np.fromiter((w[0] for w in ws), dtype=np.int64, count=len(ws))
@@ -251,18 +310,49 @@ class TechniqueModel:
             if source == "head+spans+lexical" and self.lexical is not None and text is not None else None
         return combine_paragraph(self.paragraph_probs(enc, spans), smax, lex, self.lexical_weight)
 
+    def sentence_features(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """What the sentence head reads: mean and max of the token states and of the technique
+        logits over each span, and the strongest token probability of each technique in it."""
+        return np.hstack([pool_spans(enc, spans, "hidden"), pool_spans(enc, spans, "techniques"),
+                          self.span_max(enc, probs, spans)])
+
+    def sentence_probs(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        if self.sent_w is None or not spans or not len(enc):
+            return np.zeros((len(spans), len(self.names)), dtype=np.float32)
+        return _sigmoid(self.sentence_features(enc, probs, spans) @ self.sent_w + self.sent_b)
+
+    def spans(self, text: str, enc: Encoded, probs: np.ndarray, sentences: Sequence[tuple[int, int]],
+              th: Thresholds | None = None) -> list[tuple[int, int, str, float]]:
+        """(start, end, technique, confidence) spans: token runs for the techniques read from tokens,
+        sentences at or above their threshold for those read from sentences, merged per technique."""
+        th = th or self.thresholds
+        out = [x for x in decode_spans(text, enc.offsets, probs, self.names, th.span, th.gap)
+               if th.source(x[2]) != "sentences"]
+        if th.sentence and sentences:
+            sp = self.sentence_probs(enc, probs, sentences)
+            for j, name in enumerate(self.names):
+                if name in th.sentence and th.source(name) != "tokens":
+                    out.extend((a, b, name, float(sp[k, j])) for k, (a, b) in enumerate(sentences)
+                               if sp[k, j] >= th.sentence[name])
+            return merge_same_technique(out)
+        return out
+
     # --- decisions -----------------------------------------------------------------------------
     def annotate(self, art: Article, paragraphs: Sequence[tuple[int, int]] | None = None) -> None:
         """Fill ``art.techniques`` and ``art.paragraph_techniques`` (needs ``art._encoded``)."""
         enc: Encoded = art._encoded
         probs = self.token_probs(enc, art.text)
         th = self.thresholds
-        spans = decode_spans(art.text, enc.offsets, probs, self.names, th.span, th.gap)
+        paras = list(paragraphs) if paragraphs is not None else [(p.start, p.end) for p in art.paragraphs]
+        sentences = []
+        if th.sentence:
+            sentences = [(x.start, x.end) for x in art.sentences] if art.sentences and paragraphs is None \
+                else sentence_spans_of(art.text, paras)
+        spans = self.spans(art.text, enc, probs, sentences, th)
         art.techniques = [
             TechniqueSpan(start=s, end=e, technique=t, confidence=round(c, 4), paragraph=art.paragraph_of(s))
             for s, e, t, c in spans
         ]
-        paras = list(paragraphs) if paragraphs is not None else [(p.start, p.end) for p in art.paragraphs]
         scores = self.paragraph_scores(enc, probs, paras, text=art.text)
         art.paragraph_techniques = [
             ParagraphTechniques(

