@@ -179,6 +179,9 @@ class WordTagger:
         if self.piece_tables is not None and (self.piece_tables.ndim != 3 or self.piece_tables.shape[0] != 3
                                        or self.piece_tables.shape[2] != len(self.labels)):
             raise ValueError("word tagger piece tables have the wrong shape")
+        # the three tables side by side (pieces, 3 x labels): one gather and one sum per text
+        self._side_by_side = None if self.piece_tables is None else \
+            np.ascontiguousarray(self.piece_tables.transpose(1, 0, 2).reshape(self.piece_tables.shape[1], -1))
         self.vocab = list(vocab)
         self.bias = np.asarray(bias, dtype=np.float64)
         rows = np.asarray(rows, dtype=np.int64)
@@ -223,7 +226,7 @@ class WordTagger:
         if self.piece_tables is not None:
             if pieces is None:
                 raise ValueError("this word tagger reads word pieces: pass the tokenizer's ids and offsets")
-            z += dense_logits(ws, pieces[0], pieces[1], self.piece_tables)
+            z += dense_logits(ws, pieces[0], pieces[1], self.piece_tables, self._side_by_side)
         index = self.index
         hit_word, hit_row, hit_val = [], [], []
         for names, vals in feature_columns(ws, text):
@@ -238,7 +241,9 @@ class WordTagger:
             start, n = self.indptr[rows], self.counts[rows]
             entry = np.repeat(start - np.concatenate([[0], np.cumsum(n)[:-1]]), n) + np.arange(n.sum())
             word = np.repeat(np.concatenate(hit_word), n)
-            np.add.at(z, (word, self.cols[entry]), np.repeat(np.concatenate(hit_val), n) * self.vals[entry])
+            flat = word * len(self.labels) + self.cols[entry]  # bincount sums far faster than add.at
+            z += np.bincount(flat, np.repeat(np.concatenate(hit_val), n) * self.vals[entry],
+                             minlength=z.size).reshape(z.shape)
         return ws, 1.0 / (1.0 + np.exp(-z))
 
     def save(self, path: Path, **meta: float) -> None:
@@ -266,9 +271,14 @@ def piece_means(ws: Sequence[tuple[int, int, str]], ids: np.ndarray, offsets: np
     k = np.searchsorted(starts, a, side="right") - 1
     inside = (k >= 0) & (a < ends[np.clip(k, 0, None)])
     k, rows = k[inside], np.asarray(ids)[inside]
-    np.add.at(out, k, table[rows])
-    n = np.bincount(k, minlength=len(ws))
-    return out / np.maximum(n, 1)[:, None]
+    if not len(k):
+        return out
+    # pieces come in text order, so each word's pieces are one run of k: sum the runs at once
+    first = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    words_hit = k[first]
+    n = np.diff(np.r_[first, len(k)])
+    out[words_hit] = np.add.reduceat(table[rows], first, axis=0) / n[:, None]
+    return out
 
 
 def dense_features(ws: Sequence[tuple[int, int, str]], ids: np.ndarray, offsets: np.ndarray,
@@ -281,12 +291,15 @@ def dense_features(ws: Sequence[tuple[int, int, str]], ids: np.ndarray, offsets:
 
 
 def dense_logits(ws: Sequence[tuple[int, int, str]], ids: np.ndarray, offsets: np.ndarray,
-                 tables: np.ndarray) -> np.ndarray:
+                 tables: np.ndarray, side_by_side: np.ndarray | None = None) -> np.ndarray:
     """(words, labels) logits of the piece tables (3, pieces, labels): the same numbers as
-    ``dense_features(...) @ weight`` with each table = piece vectors @ that position's weight."""
-    own = piece_means(ws, ids, offsets, tables[0])
-    prev = piece_means(ws, ids, offsets, tables[1])
-    nxt = piece_means(ws, ids, offsets, tables[2])
+    ``dense_features(...) @ weight`` with each table = piece vectors @ that position's weight.
+    ``side_by_side``: the tables as one (pieces, 3 x labels) array, when the caller keeps one."""
+    k = tables.shape[2]
+    if side_by_side is None:
+        side_by_side = tables.transpose(1, 0, 2).reshape(tables.shape[1], -1)
+    means = piece_means(ws, ids, offsets, side_by_side)
+    own, prev, nxt = means[:, :k], means[:, k : 2 * k], means[:, 2 * k :]
     out = own.copy()
     out[1:] += prev[:-1]
     out[:-1] += nxt[1:]

@@ -847,6 +847,7 @@ def fit_words(data_dir: Path, out_dir: Path) -> dict:
 SENTENCES_C = (0.01, 0.03)
 SENTENCES_CUT = (0.3, 0.5)  # a sentence is a positive when a gold span of the technique covers this share of it
 SENTENCES_MIN_POSITIVES = 15
+SENTENCES_MIN_SD = 0.01
 
 
 def sentence_training_data(model, tasks) -> tuple[np.ndarray, np.ndarray]:
@@ -899,7 +900,10 @@ def fit_sentences(data_dir: Path, out_dir: Path) -> dict:
         th_file.write_text(json.dumps(th, indent=1) + "\n", "utf-8")
     model = TechniqueModel(out_dir)
     x, cover = sentence_training_data(model, train_tasks)
-    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-6
+    # A feature that hardly varies in training (the strongest token of a technique the word tagger
+    # never fires for) would get a huge weight once divided by its spread, and blow up on text
+    # where it does vary: spreads are floored at SENTENCES_MIN_SD.
+    mu, sd = x.mean(axis=0), np.maximum(x.std(axis=0), SENTENCES_MIN_SD)
     z = (x - mu) / sd
     log(f"sentences: {len(x)} train sentences, {x.shape[1]} features")
     _, base = tune_thresholds(model, dev)
