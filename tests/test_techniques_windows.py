@@ -19,6 +19,20 @@ def test_windows_cover_every_token_and_fit(n):
         assert b0 - a1 >= 64  # neighbours overlap by at least the overlap
 
 
+@pytest.mark.parametrize("n", [255, 300, 445, 446, 1000, 5003])
+def test_windows_are_equal_and_as_few_as_fit(n):
+    plan = encoder.plan_windows(n, size=254, overlap=64)
+    assert len({b - a for a, b in plan}) == 1
+    assert plan[0][0] == 0 and plan[-1][1] == n
+    # one window fewer could not cover n tokens with the overlap kept
+    k = len(plan)
+    assert (k - 1) * 254 - (k - 2) * 64 < n
+
+
+def test_just_over_the_window_costs_little():
+    assert encoder.plan_windows(300, size=254, overlap=64) == [(0, 182), (118, 300)]
+
+
 def test_short_text_is_one_window():
     assert encoder.plan_windows(40) == [(0, 40)]
     assert encoder.plan_windows(0) == []

@@ -119,6 +119,32 @@ def test_piece_tables_give_the_logits_of_the_word_and_neighbour_vectors(tmp_path
     assert p == pytest.approx(1 / (1 + np.exp(-z)))
     with pytest.raises(ValueError, match="word pieces"):
         tagger.probs(text)
+    # twice in one batch: the second "an" must not read the first text's "peace" as its neighbour
+    both = tagger.probs_many([text, text], [(ids, offsets), (ids, offsets)])
+    assert both[0][1] == pytest.approx(p) and both[1][1] == pytest.approx(p)
     tagger.save(tmp_path / "w.npz")
     again, _ = WordTagger.load(tmp_path / "w.npz")
     assert again.probs(text, (ids, offsets))[1] == pytest.approx(p, abs=5e-3)  # float16 on disk
+
+
+def test_batched_tagger_gives_what_each_text_gives_alone():
+    """``probs_many`` looks features up by word id over texts laid end to end; it must give, for
+    every text, the numbers of the feature-name reference, with no neighbour leaking across texts."""
+    from slant.tfidf import WordTagger, feature_columns, words
+
+    texts = ["The corrupt elite lied.", "", "Traitors!", "So-called experts lied again, the corrupt elite said.",
+             "Elite", "the council met the elite"]
+    # every feature the texts have, from every template, plus some no text has
+    names = sorted({n for t in texts for col, _ in feature_columns(words(t), t) for n in col}
+                   | {"w=absent", "pw=the|absent", "suf=zzz"})
+    rng = np.random.default_rng(1)
+    dense = rng.normal(size=(len(names), 3)) * (rng.random((len(names), 1)) < 0.7)
+    tagger = WordTagger.from_dense(names, dense, rng.normal(size=3), ["A", "B", "C"])
+    many = tagger.probs_many(texts)
+    assert len(many) == len(texts)
+    for text, (ws, p) in zip(texts, many):
+        ws_ref, p_ref = tagger.probs_reference(text)
+        assert ws == ws_ref and p.shape == (len(ws), 3)
+        assert p == pytest.approx(p_ref, abs=1e-12)
+    # "lied" never begins a text in the batch, yet alone "Elite" must still see "<s>" and "</s>"
+    assert tagger.probs("Elite")[1] == pytest.approx(many[4][1])

@@ -12,6 +12,7 @@ file with ``slant schema --write`` (a test fails until the two agree).
 from __future__ import annotations
 
 import hashlib
+import inspect
 from typing import Literal
 
 import msgspec
@@ -250,10 +251,21 @@ def _check_version(version: str) -> None:
 
 def json_schema() -> dict:
     """The published JSON Schema of an Article (what ``schema/article.schema.json`` holds)."""
-    schema = msgspec.json.schema(Article)
+    schema = _clean_descriptions(msgspec.json.schema(Article))
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"slant Article, schema version {SCHEMA_VERSION}"
     return schema
+
+
+def _clean_descriptions(node):
+    """Descriptions with the docstrings' indentation removed, whichever msgspec made them (newer
+    releases clean docstrings themselves, older ones keep the indentation)."""
+    if isinstance(node, dict):
+        return {k: inspect.cleandoc(v) if k == "description" and isinstance(v, str) else _clean_descriptions(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_clean_descriptions(v) for v in node]
+    return node
 
 
 _ENCODER = msgspec.json.Encoder()

@@ -166,6 +166,9 @@ def word_features(ws: Sequence[tuple[int, int, str]], text: str) -> list[dict[st
     return [{names[i]: float(vals[i]) for names, vals in cols} for i in range(len(ws))]
 
 
+_WORD_TEMPLATES = ("w", "p", "n", "p2", "n2")  # the single-word features of ``feature_columns``
+
+
 class WordTagger:
     """One logistic output per label for every word, from ``word_features``: a sparse linear map
     (features x labels) kept row by row, compressed (``indptr``, label ``cols``, ``vals``), holding
@@ -195,6 +198,46 @@ class WordTagger:
         self.indptr = np.searchsorted(rows, np.arange(len(self.vocab) + 1))
         self.counts = np.diff(self.indptr)
         self.index = dict(zip(self.vocab, range(len(self.vocab))))
+        self._compile()
+
+    def _compile(self) -> None:
+        """Index the features by word for ``probs_many``: one id per word any feature names (plus
+        the sentinels "<s>" and "</s>", and one id, the last, for every word none names), and per
+        template the row of each word id (-1: no row); bigrams as sorted pair keys."""
+        words: dict[str, int] = {"<s>": 0, "</s>": 1}
+        per_word: dict[str, list[tuple[int, int]]] = {t: [] for t in _WORD_TEMPLATES}
+        pairs: dict[str, list[tuple[int, int, int]]] = {"pw": [], "wn": []}
+        self._suffix: dict[str, int] = {}
+        self._cap = -1
+        for row, name in enumerate(self.vocab):
+            kind, _, value = name.partition("=")
+            if kind in per_word:
+                per_word[kind].append((words.setdefault(value, len(words)), row))
+            elif kind in pairs:
+                a, _, b = value.partition("|")
+                pairs[kind].append((words.setdefault(a, len(words)), words.setdefault(b, len(words)), row))
+            elif kind == "suf":
+                self._suffix[value] = row
+            elif name == "cap":
+                self._cap = row
+        self._words = words
+        self._unknown = n = len(words)  # the id of every word no feature names
+        self._rows = {}
+        for kind, entries in per_word.items():
+            rows = np.full(n + 1, -1, dtype=np.int64)
+            for w, r in entries:
+                rows[w] = r
+            self._rows[kind] = rows
+        suf = np.full(n + 1, -1, dtype=np.int64)
+        for w, i in words.items():
+            suf[i] = self._suffix.get(w[-3:], -1)
+        self._rows["suf"] = suf
+        self._pairs = {}
+        for kind, entries in pairs.items():
+            keys = np.array([a * (n + 1) + b for a, b, _ in entries], dtype=np.int64)
+            rows = np.array([r for _, _, r in entries], dtype=np.int64)
+            order = np.argsort(keys)
+            self._pairs[kind] = (keys[order], rows[order])
 
     @property
     def table(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -221,6 +264,110 @@ class WordTagger:
         """The words of ``text`` and each word's probability for each label. ``pieces``: the
         encoder tokenizer's (ids, character offsets) of ``text``, needed by a tagger with piece
         tables (``piece_tables``)."""
+        return self.probs_many([text], None if pieces is None else [pieces])[0]
+
+    def probs_many(self, texts: Sequence[str], pieces: Sequence[tuple[np.ndarray, np.ndarray]] | None = None
+                   ) -> list[tuple[list[tuple[int, int, str]], np.ndarray]]:
+        """``probs`` of several texts at once: their words are laid end to end and every feature
+        is looked up by word id in one pass (neighbours never cross from one text to the next), so
+        the per-call cost of numpy is paid once per batch, not once per text."""
+        if self.piece_tables is not None and pieces is None:
+            raise ValueError("this word tagger reads word pieces: pass the tokenizer's ids and offsets")
+        all_ws = [words(t) for t in texts]
+        counts = np.fromiter(map(len, all_ws), dtype=np.int64, count=len(all_ws))
+        n_words = int(counts.sum())
+        z = np.tile(self.bias, (n_words, 1))
+        if n_words:
+            first = np.cumsum(counts) - counts  # index of each text's first word
+            has = counts > 0
+            is_first = np.zeros(n_words, dtype=bool)
+            is_first[first[has]] = True
+            is_last = np.zeros(n_words, dtype=bool)
+            is_last[(first + counts - 1)[has]] = True
+            if self.piece_tables is not None:
+                z += self._dense_many(texts, all_ws, pieces, is_first, is_last)
+            z += self._sparse_many(all_ws, texts, first, counts, is_first, is_last)
+        p = 1.0 / (1.0 + np.exp(-z))
+        out, k = [], 0
+        for ws in all_ws:
+            out.append((ws, p[k : k + len(ws)]))
+            k += len(ws)
+        return out
+
+    def _dense_many(self, texts, all_ws, pieces, is_first, is_last) -> np.ndarray:
+        """The piece-table logits of all words (see ``dense_logits``), the texts laid end to end."""
+        if len(pieces) != len(all_ws):
+            raise ValueError("give one (ids, offsets) pair per text")
+        base, ws_all, ids, offs = 0, [], [], []
+        for text, ws, (pid, poff) in zip(texts, all_ws, pieces, strict=True):
+            ws_all.extend((a + base, b + base, w) for a, b, w in ws)
+            ids.append(np.asarray(pid))
+            offs.append(np.asarray(poff, dtype=np.int64).reshape(-1, 2) + base)
+            base += len(text) + 1
+        k = self.piece_tables.shape[2]
+        means = piece_means(ws_all, np.concatenate(ids) if ids else np.zeros(0, np.int64),
+                            np.concatenate(offs) if offs else np.zeros((0, 2), np.int64), self._side_by_side)
+        out = means[:, :k].copy()
+        prev = np.zeros_like(out)
+        prev[1:] = means[:-1, k : 2 * k]
+        prev[is_first] = 0.0
+        nxt = np.zeros_like(out)
+        nxt[:-1] = means[1:, 2 * k :]
+        nxt[is_last] = 0.0
+        return out + prev + nxt
+
+    def _sparse_many(self, all_ws, texts, first, counts, is_first, is_last) -> np.ndarray:
+        """The sparse features' logits of all words, looked up by word id."""
+        lw = [w for ws in all_ws for _, _, w in ws]
+        n = len(lw)
+        unk = self._unknown
+        wid = np.fromiter(map(self._words.get, lw, repeat(unk)), dtype=np.int64, count=n)
+        # each word's position in its text decides where the sentinels stand
+        pos = np.arange(n) - np.repeat(first, counts)
+        last = np.repeat(counts, counts) - 1 - pos
+        prev = np.where(is_first, 0, np.r_[0, wid[:-1]])
+        nxt = np.where(is_last, 1, np.r_[wid[1:], 1])
+        prev2 = np.where(pos < 2, 0, np.r_[0, 0, wid[:-2]][:n])
+        nxt2 = np.where(last < 2, 1, np.r_[wid[2:], 1, 1][-n:] if n >= 2 else np.ones(n, np.int64))
+        suf = self._rows["suf"][wid]
+        for i in np.flatnonzero(wid == unk):  # words no feature names may still end like one
+            suf[i] = self._suffix.get(lw[i][-3:], -1)
+        cap = np.fromiter((t[s].isupper() for t, ws in zip(texts, all_ws) for s, _, _ in ws),
+                          dtype=bool, count=n)
+        hits = [  # (feature row of each word, -1 for none; value)
+            (self._rows["w"][wid], 1.0), (self._rows["p"][prev], 1.0), (self._rows["n"][nxt], 1.0),
+            (self._pair("pw", prev, wid), 1.0), (self._pair("wn", wid, nxt), 1.0),
+            (self._rows["p2"][prev2], 0.5), (self._rows["n2"][nxt2], 0.5), (suf, 0.5),
+            (np.where(cap, self._cap, -1), 1.0),
+        ]
+        word = np.concatenate([np.flatnonzero(r >= 0) for r, _ in hits])
+        rows = np.concatenate([r[r >= 0] for r, _ in hits])
+        vals = np.concatenate([np.full(int((r >= 0).sum()), v) for r, v in hits])
+        z = np.zeros((n, len(self.labels)))
+        if len(rows):
+            # every (word, label, weight) the hits carry, gathered at once
+            start, cnt = self.indptr[rows], self.counts[rows]
+            entry = np.repeat(start - np.concatenate([[0], np.cumsum(cnt)[:-1]]), cnt) + np.arange(cnt.sum())
+            flat = np.repeat(word, cnt) * len(self.labels) + self.cols[entry]  # bincount beats add.at
+            z += np.bincount(flat, np.repeat(vals, cnt) * self.vals[entry], minlength=z.size).reshape(z.shape)
+        return z
+
+    def _pair(self, kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The feature row of each bigram (a[i], b[i]) of template ``kind``, -1 where none."""
+        keys, rows = self._pairs[kind]
+        out = np.full(len(a), -1, dtype=np.int64)
+        if not len(keys):
+            return out
+        q = a * (self._unknown + 1) + b
+        at = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+        hit = (keys[at] == q) & (a != self._unknown) & (b != self._unknown)
+        out[hit] = rows[at[hit]]
+        return out
+
+    def probs_reference(self, text: str, pieces: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> tuple[list[tuple[int, int, str]], np.ndarray]:
+        """``probs`` computed word by word from the feature names of ``feature_columns``, as
+        training vectorises them: the reference the indexed ``probs_many`` is tested against."""
         ws = words(text)
         z = np.tile(self.bias, (len(ws), 1))
         if self.piece_tables is not None:

@@ -245,27 +245,38 @@ class TechniqueModel:
         self.encoder.load()
 
     # --- raw scores ----------------------------------------------------------------------------
-    def token_probs(self, enc: Encoded, text: str | None = None) -> np.ndarray:
+    def token_probs(self, enc: Encoded, text: str | None = None, words: np.ndarray | None = None) -> np.ndarray:
         """Each token's probability of each technique: the token head's, averaged (weight
         ``encoder_weight`` in ``words.npz``) with the word tagger's for the word the token is in,
-        when the model has one and the text is given."""
+        when the model has one and the text is given. ``words``: the tagger's rows for this text,
+        when the caller computed them with others (``word_probs_many``)."""
         logits = enc.outputs.get("techniques")
         if logits is None or not len(enc):
             return np.zeros((len(enc), len(self.names)), dtype=np.float32)
         probs = _sigmoid(logits)
         if self.words is not None and text is not None:
             a = self.words_weight
-            probs = a * probs + (1 - a) * self.word_probs_by_token(enc, text)
+            if words is None:
+                words = self.word_probs_many([enc], [text])[0]
+            probs = a * probs + (1 - a) * words
         return probs
 
     def word_probs_by_token(self, enc: Encoded, text: str) -> np.ndarray:
         """The word tagger's probabilities, one row per encoder token (zeros outside words)."""
+        return self.word_probs_many([enc], [text])[0]
+
+    def word_probs_many(self, encs: Sequence[Encoded], texts: Sequence[str]) -> list[np.ndarray]:
+        """``word_probs_by_token`` of several texts, the tagger run once over all of them."""
         assert self.words is not None
         pieces = None
         if self.words.piece_tables is not None:
-            pieces = (enc.ids, enc.offsets) if enc.ids is not None else \
-                tokenize(self.encoder.tokenizer, [text])[0]
-        ws, wp = self.words.probs(text, pieces)
+            pieces = [(enc.ids, enc.offsets) if enc.ids is not None else tokenize(self.encoder.tokenizer, [text])[0]
+                      for enc, text in zip(encs, texts, strict=True)]
+        return [self._by_token(enc, ws, wp)
+                for enc, (ws, wp) in zip(encs, self.words.probs_many(texts, pieces), strict=True)]
+
+    def _by_token(self, enc: Encoded, ws: list[tuple[int, int, str]], wp: np.ndarray) -> np.ndarray:
+        """Word rows ``wp`` spread over the encoder tokens that begin inside each word."""
         out = np.zeros((len(enc), len(self.names)), dtype=np.float32)
         if ws:
             starts = np.fromiter((w[0] for w in ws), dtype=np.int64, count=len(ws))
@@ -338,10 +349,11 @@ class TechniqueModel:
         return out
 
     # --- decisions -----------------------------------------------------------------------------
-    def annotate(self, art: Article, paragraphs: Sequence[tuple[int, int]] | None = None) -> None:
+    def annotate(self, art: Article, paragraphs: Sequence[tuple[int, int]] | None = None,
+                 words: np.ndarray | None = None) -> None:
         """Fill ``art.techniques`` and ``art.paragraph_techniques`` (needs ``art._encoded``)."""
         enc: Encoded = art._encoded
-        probs = self.token_probs(enc, art.text)
+        probs = self.token_probs(enc, art.text, words)
         th = self.thresholds
         paras = list(paragraphs) if paragraphs is not None else [(p.start, p.end) for p in art.paragraphs]
         sentences = []
@@ -364,9 +376,11 @@ class TechniqueModel:
         ]
 
     def predict(self, articles: Sequence[Article], batch_windows: int = 1) -> None:
-        self.encoder.encode(articles, batch_windows=batch_windows)
-        for art in articles:
-            self.annotate(art)
+        encs = self.encoder.encode(articles, batch_windows=batch_windows)
+        words = self.word_probs_many(encs, [a.text for a in articles]) if self.words is not None \
+            else [None] * len(articles)
+        for art, w in zip(articles, words, strict=True):
+            self.annotate(art, words=w)
 
 
 class Techniques(Analyser):
