@@ -89,6 +89,30 @@ def test_batch_equals_one_by_one(analyser):
                [(t.start, t.end, t.technique) for t in b.techniques]
 
 
+def test_streams_and_prefetch_change_nothing():
+    """Windows run on several one-thread sessions side by side, and the next batch is encoded while
+    this one is decoded: the outputs must be exactly those of one session, one batch at a time."""
+    texts = [(FIX / "articles" / f).read_text("utf-8") for f in ("article9001.txt", "article9002.txt")]
+    texts += ["Traitors! They sold the harbour for nothing.", "The ferry leaves at seven.",
+              " ".join(["The so-called experts lied to the nation again."] * 40)]  # several windows
+    serial = Techniques(threads=1)
+    parallel = Techniques(threads=2)
+    assert serial.load() is None and parallel.load() is None
+    assert serial.model.encoder.streams == 1 and parallel.model.encoder.streams == 2
+    a = list(serial.pipe([_article(t) for t in texts], batch_size=2))
+    b = list(parallel.pipe([_article(t) for t in texts], batch_size=2))  # three batches, prefetched
+    for x, y in zip(a, b, strict=True):
+        assert np.array_equal(x._encoded.hidden, y._encoded.hidden)
+        assert x.techniques == y.techniques and x.paragraph_techniques == y.paragraph_techniques
+    # run_all keeps the order of its batches whichever stream ran them
+    enc = parallel.model.encoder
+    ids = [np.array([[enc.cls_id] + [2000 + i] * (3 + i) + [enc.sep_id]]) for i in range(5)]
+    outs = enc.run_all([(x, np.ones_like(x)) for x in ids])
+    for x, out in zip(ids, outs, strict=True):
+        assert out["hidden"].shape[1] == x.shape[1]
+        assert np.array_equal(out["hidden"], enc.run(x, np.ones_like(x))["hidden"])
+
+
 def test_predict_st3_writes_every_line(analyser):
     out = io.StringIO()
     n = formats.predict("semeval2023-st3", [FIX / "articles"], out, model=analyser.model)

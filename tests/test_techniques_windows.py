@@ -216,3 +216,28 @@ def test_thresholds_refuse_an_unknown_span_source(tmp_path):
     path.write_text(json.dumps({**th.to_json(), "span_source": {"Doubt": "paragraphs"}}))
     with pytest.raises(SlantError, match="span_source must be one of"):
         Thresholds.load(path, ["Doubt"])
+
+
+def test_reduce_rows_matches_slicing():
+    """Sums and maxima over many token ranges at once (empty, overlapping, unordered, running to
+    the last row) must equal reducing each slice alone."""
+    rng = np.random.default_rng(3)
+    arr = rng.normal(size=(30, 4)).astype(np.float32)
+    lo = np.array([0, 5, 5, 29, 10, 12, 3, 0, 20])
+    hi = np.array([30, 9, 5, 30, 11, 40, 8, 1, 30]).clip(max=30)
+    for op in (np.add, np.maximum):
+        got = encoder.reduce_rows(arr, lo, hi, op)
+        for i, (a, b) in enumerate(zip(lo, hi)):
+            want = op.reduce(arr[a:b], axis=0) if b > a else np.zeros(4)
+            assert got[i] == pytest.approx(want, abs=1e-5)
+
+
+def test_pool_spans_of_character_ranges():
+    offsets = np.array([[0, 3], [4, 9], [10, 12], [13, 20]], dtype=np.int32)
+    states = np.arange(8, dtype=np.float32).reshape(4, 2)
+    enc = encoder.Encoded(model="m", offsets=offsets, outputs={"hidden": states})
+    pooled = encoder.pool_spans(enc, [(0, 9), (10, 20), (3, 4), (4, 20)])
+    assert pooled[0] == pytest.approx([1, 2, 2, 3])  # tokens 0 and 1: mean then max
+    assert pooled[1] == pytest.approx([5, 6, 6, 7])
+    assert pooled[2] == pytest.approx([0, 0, 0, 0])  # no token begins in a space
+    assert pooled[3] == pytest.approx([4, 5, 6, 7])

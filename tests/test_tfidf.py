@@ -60,6 +60,10 @@ def test_numpy_model_matches_sklearn_and_survives_save(tmp_path):
     assert again.probs(new, new_extra)[:, 0] == pytest.approx(want, abs=2e-3)  # float16 weights on disk
     with pytest.raises(ValueError, match="2 extra features"):
         again.probs(new)
+    # texts scored together get what each gets alone (rows are normalised one by one)
+    together = again.probs(new, new_extra)
+    for i, text in enumerate(new):
+        assert again.probs([text], new_extra[i : i + 1])[0] == pytest.approx(together[i], abs=1e-12)
 
 
 def test_word_tagger_sums_the_weights_of_each_words_features(tmp_path):

@@ -74,14 +74,20 @@ class TfidfLinear:
 
     def logits(self, texts: Sequence[str], extra: np.ndarray | None = None) -> np.ndarray:
         out = np.tile(self.bias, (len(texts), 1))
-        for r, text in enumerate(texts):
-            counts = Counter(i for t in terms(text) if (i := self.index.get(t)) is not None)
-            if counts:
-                idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-                tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-                vals = (1.0 + np.log(tf)) * self.idf[idx]
-                vals /= np.linalg.norm(vals)
-                out[r] += vals @ self.weight[idx]
+        # every text's known terms at once: (text, term) keys, counted, weighted, row-normalised
+        per = [terms(t) for t in texts]
+        flat = [x for ts in per for x in ts]
+        idx = np.fromiter(map(self.index.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        row = np.repeat(np.arange(len(texts)), np.fromiter(map(len, per), dtype=np.int64, count=len(per)))
+        keep = idx >= 0
+        if keep.any():
+            vocab = len(self.index)
+            keys, tf = np.unique(row[keep] * vocab + idx[keep], return_counts=True)
+            rows, cols = keys // vocab, keys % vocab
+            vals = (1.0 + np.log(tf)) * self.idf[cols]
+            vals /= np.sqrt(np.bincount(rows, vals * vals, minlength=len(texts)))[rows]
+            first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])  # keys are sorted by row
+            out[rows[first]] += np.add.reduceat(vals[:, None] * self.weight[cols], first, axis=0)
         if self.n_extra:
             if extra is None or extra.shape != (len(texts), self.n_extra):
                 raise ValueError(f"this model needs {self.n_extra} extra features per text")

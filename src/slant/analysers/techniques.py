@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +44,7 @@ import numpy as np
 
 from .. import taxonomy
 from ..article import Article, ParagraphTechniques, TechniqueSpan
-from ..encoder import Encoded, OnnxEncoder, pool_spans, tokenize
+from ..encoder import Encoded, OnnxEncoder, pool_spans, reduce_rows, span_rows, tokenize
 from ..errors import SlantError
 from ..tfidf import TfidfLinear, WordTagger, repetition
 from .base import Analyser, batched
@@ -272,15 +273,20 @@ class TechniqueModel:
         if self.words.piece_tables is not None:
             pieces = [(enc.ids, enc.offsets) if enc.ids is not None else tokenize(self.encoder.tokenizer, [text])[0]
                       for enc, text in zip(encs, texts, strict=True)]
-        return [self._by_token(enc, ws, wp)
-                for enc, (ws, wp) in zip(encs, self.words.probs_many(texts, pieces), strict=True)]
+        tagged = self.words.probs_many(texts, pieces)
+        # every word's bounds in two calls, then cut per text
+        n = [len(ws) for ws, _ in tagged]
+        bounds = np.fromiter((x for ws, _ in tagged for w in ws for x in w[:2]), dtype=np.int64,
+                             count=2 * sum(n)).reshape(-1, 2)
+        cuts = np.cumsum(n)[:-1]
+        return [self._by_token(enc, b[:, 0], b[:, 1], wp)
+                for enc, b, (_, wp) in zip(encs, np.split(bounds, cuts), tagged, strict=True)]
 
-    def _by_token(self, enc: Encoded, ws: list[tuple[int, int, str]], wp: np.ndarray) -> np.ndarray:
-        """Word rows ``wp`` spread over the encoder tokens that begin inside each word."""
+    def _by_token(self, enc: Encoded, starts: np.ndarray, ends: np.ndarray, wp: np.ndarray) -> np.ndarray:
+        """Word rows ``wp`` (words from ``starts`` to ``ends``) spread over the encoder tokens
+        that begin inside each word."""
         out = np.zeros((len(enc), len(self.names)), dtype=np.float32)
-        if ws:
-            starts = np.fromiter((w[0] for w in ws), dtype=np.int64, count=len(ws))
-            ends = np.fromiter((w[1] for w in ws), dtype=np.int64, count=len(ws))
+        if len(starts):
             tok = enc.offsets[:, 0].astype(np.int64)
             idx = np.searchsorted(starts, tok, side="right") - 1
             inside = (idx >= 0) & (tok < ends[np.clip(idx, 0, None)])
@@ -296,36 +302,55 @@ class TechniqueModel:
 
     def span_max(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
         """Highest token probability of each technique inside each character span."""
-        out = np.zeros((len(spans), len(self.names)), dtype=np.float32)
-        for i, (s, e) in enumerate(spans):
-            idx = enc.tokens_in(s, e)
-            if len(idx):
-                out[i] = probs[idx[0] : idx[-1] + 1].max(axis=0)
-        return out
+        if not len(spans) or not len(probs):
+            return np.zeros((len(spans), len(self.names)), dtype=np.float32)
+        return reduce_rows(probs.astype(np.float32, copy=False), *span_rows(enc, spans), np.maximum)
 
     def lexical_probs(self, text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
         """The TF-IDF model's paragraph probabilities (``spans`` are all the article's paragraphs:
         the repetition cues compare each with the others)."""
         if self.lexical is None:
             raise SlantError(f"no {LEXICAL_FILE} in {self.folder}")
-        texts = [text[a:b] for a, b in spans]
-        return self.lexical.probs(texts, repetition(texts)).astype(np.float32)
+        return self.lexical_probs_many([(text, spans)])[0]
+
+    def lexical_probs_many(self, items: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> list[np.ndarray]:
+        """``lexical_probs`` of several (text, paragraph spans) items, the model run once."""
+        if self.lexical is None:
+            raise SlantError(f"no {LEXICAL_FILE} in {self.folder}")
+        per = [[text[a:b] for a, b in spans] for text, spans in items]
+        texts = [t for ts in per for t in ts]
+        if not texts:
+            return [np.zeros((0, len(self.names)), dtype=np.float32) for _ in items]
+        extra = np.vstack([repetition(ts) for ts in per if ts])
+        probs = self.lexical.probs(texts, extra).astype(np.float32)
+        cuts = np.cumsum([len(ts) for ts in per])[:-1]
+        return np.split(probs, cuts)
 
     def paragraph_scores(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]],
-                         source: str | None = None, text: str | None = None) -> np.ndarray:
+                         source: str | None = None, text: str | None = None,
+                         lexical: np.ndarray | None = None) -> np.ndarray:
+        """``lexical``: the TF-IDF model's rows for these paragraphs, when the caller computed
+        them with other articles' (``lexical_probs_many``)."""
         source = source or self.thresholds.paragraph_source
         if not len(spans):
             return self.paragraph_probs(enc, spans)
         smax = self.span_max(enc, probs, spans) if source.startswith("head+spans") else None
-        lex = self.lexical_probs(text, spans) \
-            if source == "head+spans+lexical" and self.lexical is not None and text is not None else None
+        lex = None
+        if source == "head+spans+lexical" and self.lexical is not None:
+            lex = lexical if lexical is not None else self.lexical_probs(text, spans) if text is not None else None
         return combine_paragraph(self.paragraph_probs(enc, spans), smax, lex, self.lexical_weight)
 
     def sentence_features(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
         """What the sentence head reads: mean and max of the token states and of the technique
         logits over each span, and the strongest token probability of each technique in it."""
-        return np.hstack([pool_spans(enc, spans, "hidden"), pool_spans(enc, spans, "techniques"),
-                          self.span_max(enc, probs, spans)])
+        hidden, logits = enc.outputs["hidden"], enc.outputs["techniques"]
+        k, t = hidden.shape[1], logits.shape[1]
+        # one pass of sums and one of maxima over the three side by side
+        rows = np.hstack([hidden, logits, probs.astype(np.float32, copy=False)])
+        lo, hi = span_rows(enc, spans)
+        mean = reduce_rows(rows, lo, hi, np.add) / np.maximum(hi - lo, 1)[:, None]
+        top = reduce_rows(rows, lo, hi, np.maximum)
+        return np.hstack([mean[:, :k], top[:, :k], mean[:, k : k + t], top[:, k : k + t], top[:, k + t :]])
 
     def sentence_probs(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
         if self.sent_w is None or not spans or not len(enc):
@@ -350,7 +375,7 @@ class TechniqueModel:
 
     # --- decisions -----------------------------------------------------------------------------
     def annotate(self, art: Article, paragraphs: Sequence[tuple[int, int]] | None = None,
-                 words: np.ndarray | None = None) -> None:
+                 words: np.ndarray | None = None, lexical: np.ndarray | None = None) -> None:
         """Fill ``art.techniques`` and ``art.paragraph_techniques`` (needs ``art._encoded``)."""
         enc: Encoded = art._encoded
         probs = self.token_probs(enc, art.text, words)
@@ -365,7 +390,7 @@ class TechniqueModel:
             TechniqueSpan(start=s, end=e, technique=t, confidence=round(c, 4), paragraph=art.paragraph_of(s))
             for s, e, t, c in spans
         ]
-        scores = self.paragraph_scores(enc, probs, paras, text=art.text)
+        scores = self.paragraph_scores(enc, probs, paras, text=art.text, lexical=lexical)
         art.paragraph_techniques = [
             ParagraphTechniques(
                 paragraph=i,
@@ -379,8 +404,11 @@ class TechniqueModel:
         encs = self.encoder.encode(articles, batch_windows=batch_windows)
         words = self.word_probs_many(encs, [a.text for a in articles]) if self.words is not None \
             else [None] * len(articles)
-        for art, w in zip(articles, words, strict=True):
-            self.annotate(art, words=w)
+        lexical = [None] * len(articles)
+        if self.lexical is not None and self.thresholds.paragraph_source == "head+spans+lexical":
+            lexical = self.lexical_probs_many([(a.text, [(p.start, p.end) for p in a.paragraphs]) for a in articles])
+        for art, w, lex in zip(articles, words, lexical, strict=True):
+            self.annotate(art, words=w, lexical=lex)
 
 
 class Techniques(Analyser):
@@ -404,11 +432,28 @@ class Techniques(Analyser):
 
     def pipe(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[Article]:
         self.load()
-        for batch in batched(articles, batch_size):
-            yield from self._run(batch)
-
-    def _run(self, batch: list[Article]) -> Iterator[Article]:
         assert self.model is not None
+        if self.model.encoder.streams == 1 or not self.options.get("prefetch", True):
+            for batch in batched(articles, batch_size):
+                yield from self._run(batch)
+            return
+        # The next batch goes through the encoder while this one is decoded: onnxruntime releases
+        # the GIL, so the encoder's streams keep the cores busy while the word models and span
+        # decoding (Python and numpy, one core) run. Outputs are the same either way.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slant-prefetch") as pool:
+            pending = None
+            for batch in batched(articles, batch_size):
+                job = pool.submit(self.model.encoder.encode, batch)
+                if pending is not None:
+                    yield from self._run(*pending)
+                pending = (batch, job)
+            if pending is not None:
+                yield from self._run(*pending)
+
+    def _run(self, batch: list[Article], encoding: Future | None = None) -> Iterator[Article]:
+        assert self.model is not None
+        if encoding is not None:
+            encoding.result()  # the articles now hold their encoder pass; predict reuses it
         self.model.predict(batch, batch_windows=int(self.options.get("batch_windows", 1)))
         model_id = f"{self.model.encoder.config.get('name', 'techniques')}@{self.model.version}"
         for art in batch:
