@@ -74,7 +74,7 @@ def test_word_tagger_sums_the_weights_of_each_words_features(tmp_path):
     assert [w for *_, w in ws] == ["the", "corrupt", "elite", "lied", "the", "council", "met"]
     feats = word_features(ws, text)
     assert feats[1]["w=corrupt"] == 1.0 and feats[1]["pw=the|corrupt"] == 1.0 and feats[0]["p=<s>"] == 1.0
-    assert feats[0]["cap"] == 1.0 and feats[1]["cap"] == 0.0
+    assert feats[0]["cap"] == 1.0 and "cap" not in feats[1]  # a zero feature is left out
     vocab = ["w=corrupt", "wn=corrupt|elite", "w=council", "cap"]
     dense = np.array([[2.0, 0.0], [1.0, 0.5], [0.0, 3.0], [0.001, 0.0]])
     tagger = WordTagger.from_dense(vocab, dense, np.array([-1.0, -2.0]), ["Loaded", "Other"], min_weight=0.01)
@@ -131,19 +131,22 @@ def test_piece_tables_give_the_logits_of_the_word_and_neighbour_vectors(tmp_path
     assert again.probs(text, (ids, offsets))[1] == pytest.approx(p, abs=5e-3)  # float16 on disk
 
 
-def test_batched_tagger_gives_what_each_text_gives_alone():
+def test_batched_tagger_gives_what_each_text_gives_alone(tmp_path):
     """``probs_many`` looks features up by word id over texts laid end to end; it must give, for
     every text, the numbers of the feature-name reference, with no neighbour leaking across texts."""
-    from slant.tfidf import WordTagger, feature_columns, words
+    from slant.tfidf import WordTagger, feature_columns, word_features, words
 
     texts = ["The corrupt elite lied.", "", "Traitors!", "So-called experts lied again, the corrupt elite said.",
-             "Elite", "the council met the elite"]
+             "Elite", "the council met the elite", "The dictator-same usurper's tyrant cabal"]
+    lexicon = {"corrupt": "loaded", "traitors": "epithet", "usurper": "epithet", "dictator": "epithet",
+               "tyrant": "epithet"}
     # every feature the texts have, from every template, plus some no text has
-    names = sorted({n for t in texts for col, _ in feature_columns(words(t), t) for n in col}
+    names = sorted({n for t in texts for col, _ in feature_columns(words(t), t, lexicon) for n in col}
                    | {"w=absent", "pw=the|absent", "suf=zzz"})
     rng = np.random.default_rng(1)
     dense = rng.normal(size=(len(names), 3)) * (rng.random((len(names), 1)) < 0.7)
-    tagger = WordTagger.from_dense(names, dense, rng.normal(size=3), ["A", "B", "C"])
+    dense[names.index("lex=epithet")] = [2.0, 0.0, 0.0]
+    tagger = WordTagger.from_dense(names, dense, rng.normal(size=3), ["A", "B", "C"], lexicon=lexicon)
     many = tagger.probs_many(texts)
     assert len(many) == len(texts)
     for text, (ws, p) in zip(texts, many):
@@ -152,3 +155,22 @@ def test_batched_tagger_gives_what_each_text_gives_alone():
         assert p == pytest.approx(p_ref, abs=1e-12)
     # "lied" never begins a text in the batch, yet alone "Elite" must still see "<s>" and "</s>"
     assert tagger.probs("Elite")[1] == pytest.approx(many[4][1])
+    # listed words and hyphenated or possessive forms of them carry their kind's weight
+    feats = word_features(words(texts[-1]), texts[-1], lexicon)
+    assert feats[1]["lex=epithet"] == 1.0 and feats[2]["lex=epithet"] == 1.0  # dictator-same, usurper's
+    assert feats[3]["plex=epithet"] == 1.0 and "lex=epithet" not in feats[0]
+    tagger.save(tmp_path / "w.npz")
+    again, _ = WordTagger.load(tmp_path / "w.npz")
+    assert again.lexicon == lexicon  # the list the weights were fitted with travels with them
+    assert again.probs(texts[-1])[1] == pytest.approx(many[-1][1], abs=5e-3)
+
+
+def test_word_lexicon_file_and_its_errors(tmp_path):
+    from slant.tfidf import LEXICON_FILE, read_lexicon
+
+    lexicon = read_lexicon(LEXICON_FILE)
+    assert lexicon["usurper"] == "epithet" and set(lexicon.values()) == {"epithet", "loaded", "intensifier"}
+    bad = tmp_path / "lex.tsv"
+    bad.write_text("# kinds\nliar\tepithet\nno kind here\n", "utf-8")
+    with pytest.raises(ValueError, match="lex.tsv:3"):
+        read_lexicon(bad)

@@ -142,10 +142,41 @@ def words(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group().lower()) for m in WORD_TOKEN.finditer(text)]
 
 
-def feature_columns(ws: Sequence[tuple[int, int, str]], text: str) -> list[tuple[list[str], np.ndarray]]:
+LEXICON_FILE = Path(__file__).resolve().parent / "data" / "word-lexicon.tsv"
+
+
+def read_lexicon(path: Path = LEXICON_FILE) -> dict[str, str]:
+    """word -> kind from a ``word<TAB>kind`` file (``#`` comments); a malformed line is an error
+    naming it."""
+    out: dict[str, str] = {}
+    for n, line in enumerate(Path(path).read_text("utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise ValueError(f"{path}:{n}: expected word<TAB>kind")
+        out[parts[0].strip().lower()] = parts[1].strip()
+    return out
+
+
+def lexicon_kind(word: str, lexicon: dict[str, str]) -> str | None:
+    """The kind of a lower-cased word: its own, else (for "dictator-same", "tyrant's") that of its
+    first listed part."""
+    kind = lexicon.get(word)
+    if kind is None and ("-" in word or "'" in word or "’" in word):
+        for part in re.split(r"[-'’]", word):
+            kind = lexicon.get(part)
+            if kind is not None:
+                break
+    return kind
+
+
+def feature_columns(ws: Sequence[tuple[int, int, str]], text: str, lexicon: dict[str, str] | None = None
+                    ) -> list[tuple[list[str], np.ndarray]]:
     """The word features as columns: for each template, one feature name per word and the values
-    (the word, its neighbours one and two away, the bigrams it is in, its last three letters, and
-    whether it is capitalised)."""
+    (the word, its neighbours one and two away, the bigrams it is in, its last three letters,
+    whether it is capitalised, and with a ``lexicon`` the kind of the word and of each neighbour)."""
     lw = [w for _, _, w in ws]
     n = len(lw)
     prev = ["<s>"] + lw[:-1] if n else []
@@ -163,13 +194,26 @@ def feature_columns(ws: Sequence[tuple[int, int, str]], text: str) -> list[tuple
         ([f"n2={x}" for x in nxt2], half),
         ([f"suf={w[-3:]}" for w in lw], half),
         (["cap"] * n, np.array([float(text[s].isupper()) for s, _, _ in ws])),
-    ]
+    ] + (_lexicon_columns(lw, lexicon) if lexicon else [])
 
 
-def word_features(ws: Sequence[tuple[int, int, str]], text: str) -> list[dict[str, float]]:
-    """``feature_columns`` as one {feature: value} dict per word (what training vectorises)."""
-    cols = feature_columns(ws, text)
-    return [{names[i]: float(vals[i]) for names, vals in cols} for i in range(len(ws))]
+def _lexicon_columns(lw: Sequence[str], lexicon: dict[str, str]) -> list[tuple[list[str], np.ndarray]]:
+    kinds = [lexicon_kind(w, lexicon) for w in lw]
+    n = len(kinds)
+    has = np.array([k is not None for k in kinds], dtype=np.float64)
+    prev = np.r_[0.0, has[:-1]] if n else has
+    nxt = np.r_[has[1:], 0.0] if n else has
+    return [([f"lex={k}" for k in kinds], has),
+            ([f"plex={k}" for k in [None] + kinds[:-1]][:n], prev),
+            ([f"nlex={k}" for k in kinds[1:] + [None]][:n], nxt)]
+
+
+def word_features(ws: Sequence[tuple[int, int, str]], text: str, lexicon: dict[str, str] | None = None
+                  ) -> list[dict[str, float]]:
+    """``feature_columns`` as one {feature: value} dict per word (what training vectorises); a
+    feature whose value is 0 is left out."""
+    cols = feature_columns(ws, text, lexicon)
+    return [{names[i]: float(vals[i]) for names, vals in cols if vals[i]} for i in range(len(ws))]
 
 
 _WORD_TEMPLATES = ("w", "p", "n", "p2", "n2")  # the single-word features of ``feature_columns``
@@ -181,8 +225,11 @@ class WordTagger:
     only the features that matter."""
 
     def __init__(self, vocab: Sequence[str], rows: np.ndarray, cols: np.ndarray, vals: np.ndarray,
-                 bias: np.ndarray, labels: Sequence[str], piece_tables: np.ndarray | None = None):
+                 bias: np.ndarray, labels: Sequence[str], piece_tables: np.ndarray | None = None,
+                 lexicon: dict[str, str] | None = None):
         self.labels = list(labels)
+        # word -> kind (``read_lexicon``), kept with the weights its "lex=" features were fitted on
+        self.lexicon = dict(lexicon or {})
         # (3, word pieces, labels): logits of a piece in the word, the previous word, the next word
         self.piece_tables = None if piece_tables is None else np.asarray(piece_tables, dtype=np.float32)
         if self.piece_tables is not None and (self.piece_tables.ndim != 3 or self.piece_tables.shape[0] != 3
@@ -215,9 +262,15 @@ class WordTagger:
         pairs: dict[str, list[tuple[int, int, int]]] = {"pw": [], "wn": []}
         self._suffix: dict[str, int] = {}
         self._cap = -1
+        kinds = sorted(set(self.lexicon.values()))
+        self._kind_index = {k: i for i, k in enumerate(kinds)}
+        self._lex_rows = {t: np.full(len(kinds) + 1, -1, dtype=np.int64) for t in ("lex", "plex", "nlex")}
         for row, name in enumerate(self.vocab):
             kind, _, value = name.partition("=")
-            if kind in per_word:
+            if kind in self._lex_rows:
+                if value in self._kind_index:
+                    self._lex_rows[kind][self._kind_index[value]] = row
+            elif kind in per_word:
                 per_word[kind].append((words.setdefault(value, len(words)), row))
             elif kind in pairs:
                 a, _, b = value.partition("|")
@@ -257,13 +310,14 @@ class WordTagger:
 
     @classmethod
     def from_dense(cls, vocab: Sequence[str], weight: np.ndarray, bias: np.ndarray, labels: Sequence[str],
-                   min_weight: float = 0.0, piece_tables: np.ndarray | None = None) -> WordTagger:
+                   min_weight: float = 0.0, piece_tables: np.ndarray | None = None,
+                   lexicon: dict[str, str] | None = None) -> WordTagger:
         rows, cols = np.nonzero(np.abs(weight) > min_weight)
         used = np.unique(rows)
         remap = np.full(len(vocab), -1)
         remap[used] = np.arange(len(used))
         return cls([vocab[i] for i in used], remap[rows], cols, weight[rows, cols], bias, labels,
-                   piece_tables=piece_tables)
+                   piece_tables=piece_tables, lexicon=lexicon)
 
     def probs(self, text: str, pieces: tuple[np.ndarray, np.ndarray] | None = None
               ) -> tuple[list[tuple[int, int, str]], np.ndarray]:
@@ -346,6 +400,18 @@ class WordTagger:
             (self._rows["p2"][prev2], 0.5), (self._rows["n2"][nxt2], 0.5), (suf, 0.5),
             (np.where(cap, self._cap, -1), 1.0),
         ]
+        if self.lexicon:
+            kinds = list(map(self.lexicon.get, lw))
+            for i, w in enumerate(lw):  # "dictator-same", "tyrant's": the kind of a listed part
+                if kinds[i] is None and ("-" in w or "'" in w or "’" in w):
+                    kinds[i] = lexicon_kind(w, self.lexicon)
+            none = len(self._kind_index)
+            kid = np.fromiter((self._kind_index.get(k, none) if k is not None else none for k in kinds),
+                              dtype=np.int64, count=n)
+            pk = np.where(is_first, none, np.r_[none, kid[:-1]])
+            nk = np.where(is_last, none, np.r_[kid[1:], none])
+            hits += [(self._lex_rows["lex"][kid], 1.0), (self._lex_rows["plex"][pk], 1.0),
+                     (self._lex_rows["nlex"][nk], 1.0)]
         word = np.concatenate([np.flatnonzero(r >= 0) for r, _ in hits])
         rows = np.concatenate([r[r >= 0] for r, _ in hits])
         vals = np.concatenate([np.full(int((r >= 0).sum()), v) for r, v in hits])
@@ -382,7 +448,7 @@ class WordTagger:
             z += dense_logits(ws, pieces[0], pieces[1], self.piece_tables, self._side_by_side)
         index = self.index
         hit_word, hit_row, hit_val = [], [], []
-        for names, vals in feature_columns(ws, text):
+        for names, vals in feature_columns(ws, text, self.lexicon):
             rows = np.fromiter(map(index.get, names, repeat(-1)), dtype=np.int64, count=len(names))
             keep = (rows >= 0) & (vals != 0)
             hit_word.append(np.flatnonzero(keep))
@@ -402,13 +468,17 @@ class WordTagger:
     def save(self, path: Path, **meta: float) -> None:
         rows = np.repeat(np.arange(len(self.vocab)), self.counts)
         tables = {} if self.piece_tables is None else {"piece_tables": self.piece_tables.astype(np.float16)}
+        if self.lexicon:
+            tables["lexicon"] = _blob([f"{w}\t{k}" for w, k in sorted(self.lexicon.items())])
         _save(path, self.vocab, self.labels, meta, rows=rows.astype(np.int32), cols=self.cols.astype(np.int8),
               vals=self.vals.astype(np.float16), bias=self.bias.astype(np.float32), **tables)
 
     @classmethod
     def load(cls, path: Path) -> tuple[WordTagger, dict[str, float]]:
-        vocab, labels, a, meta = _load(path, ("rows", "cols", "vals", "bias"), optional=("piece_tables",))
-        return cls(vocab, a["rows"], a["cols"], a["vals"], a["bias"], labels, piece_tables=a.get("piece_tables")), meta
+        vocab, labels, a, meta = _load(path, ("rows", "cols", "vals", "bias"), optional=("piece_tables", "lexicon"))
+        lexicon = dict(line.split("\t", 1) for line in _unblob(a["lexicon"])) if "lexicon" in a else None
+        return cls(vocab, a["rows"], a["cols"], a["vals"], a["bias"], labels, piece_tables=a.get("piece_tables"),
+                   lexicon=lexicon), meta
 
 
 def piece_means(ws: Sequence[tuple[int, int, str]], ids: np.ndarray, offsets: np.ndarray,

@@ -779,7 +779,7 @@ def fit_words(data_dir: Path, out_dir: Path) -> dict:
 
     from ..analysers.techniques import WORDS_FILE, TechniqueModel
     from ..encoder import load_tokenizer, tokenize
-    from ..tfidf import WordTagger, dense_features, word_features, words
+    from ..tfidf import WordTagger, dense_features, read_lexicon, word_features, words
 
     split = json.loads((out_dir / "split.json").read_text("utf-8"))
     tasks = {t.id: t for t in corpora.semeval2023_techniques(data_dir)}
@@ -788,6 +788,7 @@ def fit_words(data_dir: Path, out_dir: Path) -> dict:
     names = TechniqueModel(out_dir).names
     tok = load_tokenizer(out_dir / "tokenizer.json")
     vectors = piece_vectors()
+    lexicon = read_lexicon()
     feats, rows, dense = [], [], []
     for ta in train_tasks:
         text = ta.article.text
@@ -797,7 +798,7 @@ def fit_words(data_dir: Path, out_dir: Path) -> dict:
         ends = np.array([w[1] for w in ws]) if ws else np.zeros(0)
         for span in ta.article.techniques:
             y[(starts < span.end) & (ends > span.start), names.index(span.technique)] = 1
-        feats += word_features(ws, text)
+        feats += word_features(ws, text, lexicon)
         ids, offsets = tokenize(tok, [text])[0]
         dense.append(dense_features(ws, ids, offsets, vectors))
         rows.append(y)
@@ -822,7 +823,7 @@ def fit_words(data_dir: Path, out_dir: Path) -> dict:
         k = vectors.shape[1]
         tables = np.stack([vectors @ w[len(vocab) + i * k : len(vocab) + (i + 1) * k] for i in range(3)])
         tagger = WordTagger.from_dense(vocab, w[: len(vocab)], b, names, min_weight=WORDS_MIN_WEIGHT,
-                                       piece_tables=tables)
+                                       piece_tables=tables, lexicon=lexicon)
         log(f"words: C={c:g} fitted in {time.time() - t0:.0f}s")
         for a in WORDS_WEIGHTS:
             tagger.save(path, encoder_weight=a, C=c)
@@ -1072,10 +1073,14 @@ def lexical_note(out_dir: Path) -> str:
   encoder for the word and its two neighbours (mean over word pieces, top {PIECE_DIMS} principal
   directions, scale {PIECE_SCALE}; stored multiplied out as three tables of a logit per word piece and
   technique), so that unseen loaded words are scored like the words near them in embedding space"""
+        kinds = sorted(set(tagger.lexicon.values()))
+        lex = "" if not tagger.lexicon else f""", the kind of the word and of each
+  neighbour in a word list of {len(tagger.lexicon)} entries (`src/slant/data/word-lexicon.tsv`, kept in the file:
+  {", ".join(kinds)}; each kind's weight learned like any feature)"""
         note = f"""
 - `{WORDS_FILE}` ({size:.1f} MB): a word tagger, one L2 logistic regression per technique (C={meta.get('C', 0):g},
   scikit-learn, exported to numpy) over sparse features of each word (the word, its neighbours one
-  and two away, its bigrams, its last three letters, capitalisation; features seen at least
+  and two away, its bigrams, its last three letters, capitalisation{lex}; features seen at least
   {WORDS_MIN_COUNT} times, {len(tagger.table)} kept with a weight over {WORDS_MIN_WEIGHT}){pieces}, trained on the words of the train
   articles labelled by the gold spans they fall in. A token's probability is {a:.1f} x the token head's
   + {1 - a:.1f} x the tagger's for its word (weight chosen on dev span+label F1)."""
