@@ -241,3 +241,16 @@ def test_pool_spans_of_character_ranges():
     assert pooled[1] == pytest.approx([5, 6, 6, 7])
     assert pooled[2] == pytest.approx([0, 0, 0, 0])  # no token begins in a space
     assert pooled[3] == pytest.approx([4, 5, 6, 7])
+
+
+def test_stream_count_follows_threads_then_env_then_cores(monkeypatch):
+    from slant.analysers.techniques import MODEL_DIR
+
+    monkeypatch.delenv("SLANT_THREADS", raising=False)
+    assert encoder.OnnxEncoder(MODEL_DIR, threads=3).streams == 3
+    monkeypatch.setattr(encoder.os, "cpu_count", lambda: 64)
+    assert encoder.OnnxEncoder(MODEL_DIR).streams == encoder.DEFAULT_STREAMS  # not 64 sessions
+    monkeypatch.setattr(encoder.os, "cpu_count", lambda: 1)
+    assert encoder.OnnxEncoder(MODEL_DIR).streams == 1
+    monkeypatch.setenv("SLANT_THREADS", "2")  # what an engine gives each worker
+    assert encoder.OnnxEncoder(MODEL_DIR).streams == 2

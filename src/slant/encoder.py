@@ -31,6 +31,7 @@ from .errors import SlantError
 # windows overlap by 64 tokens so a span cut at one window's edge is seen whole in the next.
 WINDOW = 254
 OVERLAP = 64
+DEFAULT_STREAMS = 4  # sessions side by side when neither the caller nor SLANT_THREADS says
 
 
 @dataclass
@@ -149,8 +150,12 @@ class OnnxEncoder:
 
     @property
     def streams(self) -> int:
-        """How many windows run at once: ``threads``, else ``SLANT_THREADS``, else every core."""
-        return max(1, int(self.threads or os.environ.get("SLANT_THREADS", "0") or os.cpu_count() or 1))
+        """How many windows run at once, each on its own session: ``threads``, else
+        ``SLANT_THREADS``, else the cores up to ``DEFAULT_STREAMS`` (each session holds its own
+        copy of the prepared weights, about 55 MB; a large machine runs more workers instead,
+        each with its share of the cores, as ``slant ingest --workers`` does)."""
+        chosen = self.threads or int(os.environ.get("SLANT_THREADS", "0") or 0)
+        return max(1, int(chosen or min(os.cpu_count() or 1, DEFAULT_STREAMS)))
 
     # Loading is lazy and once: the pipeline calls load() before the first article.
     def load(self) -> None:
