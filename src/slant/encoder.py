@@ -195,29 +195,42 @@ class OnnxEncoder:
         return dict(zip(self.output_names, outs, strict=True))
 
     def run_all(self, batches: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[dict[str, np.ndarray]]:
-        """``run`` over every (ids, mask) batch, the streams side by side, each taking the next
-        batch as it finishes one, longest first (so none is left with a long one at the end); the
+        """``run`` over every (ids, mask) batch, the streams side by side (see :class:`Runs`); the
         outputs come back in the order of ``batches`` and do not depend on the stream."""
         self.load()
-        n = min(len(self._sessions), len(batches))
-        if n <= 1:
-            return [self.run(ids, mask) for ids, mask in batches]
-        assert self._pool is not None
-        order = iter(sorted(range(len(batches)), key=lambda i: -batches[i][0].size))
-        lock = threading.Lock()
-        out: list = [None] * len(batches)
+        return Runs(self, batches).result()
 
-        def stream(k: int) -> None:
-            while True:
-                with lock:
-                    i = next(order, None)
-                if i is None:
-                    return
-                out[i] = self.run(*batches[i], stream=k)
-
-        for done in [self._pool.submit(stream, k) for k in range(n)]:
-            done.result()
-        return out
+    def start(self, articles: Sequence[Article], batch_windows: int = 1) -> Pending:
+        """Begin encoding ``articles``: they are tokenised and cut into windows here, and the
+        encoder's worker streams start on the windows at once; ``Pending.result()`` joins them
+        from the calling thread and sets ``art._encoded``. In between the caller is free: the
+        techniques analyser decodes the previous batch there."""
+        todo = [a for a in articles if getattr(getattr(a, "_encoded", None), "model", None) != self.id]
+        if not todo:
+            return Pending(self, articles, [], [], [], [], None)
+        self.load()  # not before: a head reading states another analyser left needs no session
+        toks = tokenize(self._tokenizer, [a.text for a in todo])
+        jobs = []  # (article index, window index, a, b)
+        plans = []
+        for i, (ids, _) in enumerate(toks):
+            plan = plan_windows(len(ids), self.window, self.overlap)
+            plans.append(plan)
+            jobs.extend((i, w, a, b) for w, (a, b) in enumerate(plan))
+        jobs.sort(key=lambda j: j[3] - j[2])
+        chunks = [jobs[k : k + batch_windows] for k in range(0, len(jobs), batch_windows)]
+        batches = []
+        for chunk in chunks:
+            width = max(b - a for _, _, a, b in chunk) + 2
+            ids = np.full((len(chunk), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for r, (i, _, a, b) in enumerate(chunk):
+                n = b - a
+                ids[r, 0] = self.cls_id
+                ids[r, 1 : n + 1] = toks[i][0][a:b]
+                ids[r, n + 1] = self.sep_id
+                mask[r, : n + 2] = 1
+            batches.append((ids, mask))
+        return Pending(self, articles, todo, toks, plans, chunks, Runs(self, batches))
 
     def encode(self, articles: Sequence[Article], batch_windows: int = 1) -> list[Encoded]:
         """The :class:`Encoded` of each article, reusing ``art._encoded`` where this encoder made it.
@@ -229,43 +242,65 @@ class OnnxEncoder:
         output a function of the window alone, and on CPU it costs nothing measurable (no padding
         to compute). ``batch_windows > 1`` batches windows sorted by length, for fp32 graphs.
         """
-        todo = [a for a in articles if getattr(getattr(a, "_encoded", None), "model", None) != self.id]
-        if todo:
-            self.load()  # not before: a head reading states another analyser left needs no session
-            toks = tokenize(self._tokenizer, [a.text for a in todo])
-            jobs = []  # (article index, window index, a, b)
-            plans = []
-            for i, (ids, _) in enumerate(toks):
-                plan = plan_windows(len(ids), self.window, self.overlap)
-                plans.append(plan)
-                jobs.extend((i, w, a, b) for w, (a, b) in enumerate(plan))
-            results: list[list[dict[str, np.ndarray] | None]] = [[None] * len(p) for p in plans]
-            jobs.sort(key=lambda j: j[3] - j[2])
-            chunks = [jobs[k : k + batch_windows] for k in range(0, len(jobs), batch_windows)]
-            batches = []
-            for chunk in chunks:
-                width = max(b - a for _, _, a, b in chunk) + 2
-                ids = np.full((len(chunk), width), self.pad_id, dtype=np.int64)
-                mask = np.zeros((len(chunk), width), dtype=np.int64)
-                for r, (i, _, a, b) in enumerate(chunk):
-                    n = b - a
-                    ids[r, 0] = self.cls_id
-                    ids[r, 1 : n + 1] = toks[i][0][a:b]
-                    ids[r, n + 1] = self.sep_id
-                    mask[r, : n + 2] = 1
-                batches.append((ids, mask))
-            for chunk, outs in zip(chunks, self.run_all(batches), strict=True):
+        return self.start(articles, batch_windows).result()
+
+
+class Runs:
+    """Batches of windows waiting for an encoder's sessions. Worker streams in the encoder's pool
+    (sessions 1 .. n-1) start at once and each takes the next batch as it finishes one, longest
+    first, so none is left with a long one at the end; the thread that calls ``result`` joins as
+    stream 0 (its own session) until none is left. Each session runs one window at a time."""
+
+    def __init__(self, encoder: OnnxEncoder, batches: Sequence[tuple[np.ndarray, np.ndarray]]):
+        self.encoder = encoder
+        self.batches = batches
+        self.out: list = [None] * len(batches)
+        self._order = iter(sorted(range(len(batches)), key=lambda i: -batches[i][0].size))
+        self._lock = threading.Lock()
+        workers = min(len(encoder._sessions), len(batches)) - 1
+        self._futures = [encoder._pool.submit(self._drain, k) for k in range(1, 1 + workers)] \
+            if workers > 0 and encoder._pool is not None else []
+
+    def _drain(self, stream: int) -> None:
+        while True:
+            with self._lock:
+                i = next(self._order, None)
+            if i is None:
+                return
+            self.out[i] = self.encoder.run(*self.batches[i], stream=stream)
+
+    def result(self) -> list[dict[str, np.ndarray]]:
+        self._drain(0)
+        for f in self._futures:
+            f.result()
+        return self.out
+
+
+class Pending:
+    """Articles whose windows are being encoded (``OnnxEncoder.start``)."""
+
+    def __init__(self, encoder, articles, todo, toks, plans, chunks, runs: Runs | None):
+        self.encoder, self.articles, self.todo = encoder, articles, todo
+        self.toks, self.plans, self.chunks, self.runs = toks, plans, chunks, runs
+
+    def result(self) -> list[Encoded]:
+        """Wait for (and help with) the windows, merge them per article, set ``art._encoded``."""
+        if self.runs is not None:
+            results: list[list[dict[str, np.ndarray] | None]] = [[None] * len(p) for p in self.plans]
+            for chunk, outs in zip(self.chunks, self.runs.result(), strict=True):
                 for r, (i, w, a, b) in enumerate(chunk):
                     n = b - a
                     results[i][w] = {name: arr[r, 1 : n + 1] for name, arr in outs.items()}
-            for art, (ids, offs), plan, res in zip(todo, toks, plans, results, strict=True):
+            enc = self.encoder
+            for art, (ids, offs), plan, res in zip(self.todo, self.toks, self.plans, results, strict=True):
                 merged: dict[str, np.ndarray] = {}
-                for name in self.output_names:
+                for name in enc.output_names:
                     merged[name] = merge_windows(plan, [r[name] for r in res], len(ids)) if plan else \
                         np.zeros((0, 0), dtype=np.float32)
-                art._encoded = Encoded(model=self.id, offsets=offs, outputs=merged, windows=plan,
+                art._encoded = Encoded(model=enc.id, offsets=offs, outputs=merged, windows=plan,
                                        ids=ids.astype(np.int32))
-        return [a._encoded for a in articles]
+            self.runs = None
+        return [a._encoded for a in self.articles]
 
 
 def span_rows(encoded: Encoded, spans: Sequence[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:

@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -437,23 +436,22 @@ class Techniques(Analyser):
             for batch in batched(articles, batch_size):
                 yield from self._run(batch)
             return
-        # The next batch goes through the encoder while this one is decoded: onnxruntime releases
-        # the GIL, so the encoder's streams keep the cores busy while the word models and span
-        # decoding (Python and numpy, one core) run. Outputs are the same either way.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="slant-prefetch") as pool:
-            pending = None
-            for batch in batched(articles, batch_size):
-                job = pool.submit(self.model.encoder.encode, batch)
-                if pending is not None:
-                    yield from self._run(*pending)
-                pending = (batch, job)
-            if pending is not None:
-                yield from self._run(*pending)
+        # The encoder's worker streams start on the next batch while this thread decodes the
+        # current one (onnxruntime releases the GIL), then this thread joins them as one more
+        # stream: the cores stay busy without more threads than cores. Outputs are the same.
+        encoder = self.model.encoder
+        previous = None
+        for batch in batched(articles, batch_size):
+            pending = encoder.start(batch)
+            if previous is not None:
+                yield from self._run(previous)
+            pending.result()
+            previous = batch
+        if previous is not None:
+            yield from self._run(previous)
 
-    def _run(self, batch: list[Article], encoding: Future | None = None) -> Iterator[Article]:
+    def _run(self, batch: list[Article]) -> Iterator[Article]:
         assert self.model is not None
-        if encoding is not None:
-            encoding.result()  # the articles now hold their encoder pass; predict reuses it
         self.model.predict(batch, batch_windows=int(self.options.get("batch_windows", 1)))
         model_id = f"{self.model.encoder.config.get('name', 'techniques')}@{self.model.version}"
         for art in batch:
