@@ -2,7 +2,8 @@
 
 An article is tokenised once (the ``tokenizers`` package, which keeps each token's character
 offsets into ``Article.text``), cut into overlapping windows that fit the encoder, and every window
-goes through the ONNX graph once. The graph returns, per token, the encoder's last hidden states
+goes through the ONNX graph once, on one of several single-threaded sessions running windows side
+by side (``Runs``; the thread that asks for the result works as one of them). The graph returns, per token, the encoder's last hidden states
 and the logits of any token heads exported with it (the persuasion-technique head, say); the
 windows' outputs are merged back into one row per token of the article, each token taken from the
 window where it sits furthest from an edge, so it always has context on both sides.
