@@ -104,6 +104,16 @@ def test_streams_and_prefetch_change_nothing():
     for x, y in zip(a, b, strict=True):
         assert np.array_equal(x._encoded.hidden, y._encoded.hidden)
         assert x.techniques == y.techniques and x.paragraph_techniques == y.paragraph_techniques
+    # start() hands the windows to the worker streams and returns; result() joins them, and
+    # articles already encoded by this encoder are not encoded again
+    fresh = [_article(t) for t in texts]
+    pending = parallel.model.encoder.start(fresh)
+    encs = pending.result()
+    assert [e.model for e in encs] == [parallel.model.encoder.id] * len(texts)
+    assert all(x is y for x, y in zip(pending.result(), encs, strict=True))
+    assert parallel.model.encoder.start(fresh).runs is None
+    for x, e in zip(a, encs, strict=True):
+        assert np.array_equal(x._encoded.hidden, e.hidden)
     # run_all keeps the order of its batches whichever stream ran them
     enc = parallel.model.encoder
     ids = [np.array([[enc.cls_id] + [2000 + i] * (3 + i) + [enc.sep_id]]) for i in range(5)]
