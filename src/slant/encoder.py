@@ -178,8 +178,8 @@ class OnnxEncoder:
             opts.inter_op_num_threads = 1
             self._sessions = [ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
                               for _ in range(self.streams)]
-            if len(self._sessions) > 1:
-                self._pool = ThreadPoolExecutor(len(self._sessions), thread_name_prefix="slant-encoder")
+            if len(self._sessions) > 1:  # session 0 is the calling thread's (``Runs.result``)
+                self._pool = ThreadPoolExecutor(len(self._sessions) - 1, thread_name_prefix="slant-encoder")
             self._tokenizer = load_tokenizer(self.folder / "tokenizer.json")
             self.output_names = [o.name for o in self._sessions[0].get_outputs()]
 

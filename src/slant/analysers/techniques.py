@@ -436,19 +436,21 @@ class Techniques(Analyser):
             for batch in batched(articles, batch_size):
                 yield from self._run(batch)
             return
-        # The encoder's worker streams start on the next batch while this thread decodes the
-        # current one (onnxruntime releases the GIL), then this thread joins them as one more
-        # stream: the cores stay busy without more threads than cores. Outputs are the same.
+        # This thread joins the encoder's worker streams on one batch, then decodes it while the
+        # workers go on with the next (onnxruntime releases the GIL). The next batch is queued
+        # before the join, so a worker moves on to it the moment it runs out of windows: the
+        # cores stay busy, with no more threads than cores. Outputs are the same either way.
         encoder = self.model.encoder
         previous = None
         for batch in batched(articles, batch_size):
             pending = encoder.start(batch)
             if previous is not None:
-                yield from self._run(previous)
-            pending.result()
-            previous = batch
+                previous[1].result()
+                yield from self._run(previous[0])
+            previous = (batch, pending)
         if previous is not None:
-            yield from self._run(previous)
+            previous[1].result()
+            yield from self._run(previous[0])
 
     def _run(self, batch: list[Article]) -> Iterator[Article]:
         assert self.model is not None
