@@ -214,7 +214,9 @@ def _actors_table(art: Article) -> Table | None:
     for col in ("actor", "type", "role", "fine roles", "mentions", "aliases") + (("cast by",) if cast else ()):
         t.add_column(col)
     for a in sorted(art.actors, key=lambda a: -counts[a.id]):
-        row = [a.name, a.type, a.role or "", ", ".join(a.fine_roles), str(counts[a.id]), ", ".join(a.aliases)]
+        # the role with its probability: the roles model is weak (README), so its doubt is shown
+        role = f"{a.role} {a.scores[a.role]:.2f}" if a.role and a.role in a.scores else (a.role or "")
+        row = [a.name, a.type, role, ", ".join(a.fine_roles), str(counts[a.id]), ", ".join(a.aliases)]
         if cast:
             row.append("\n".join(f"“{_excerpt(art, e.start, e.end)}”" for e in a.evidence))
         t.add_row(*row)
