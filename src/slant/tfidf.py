@@ -291,6 +291,14 @@ class WordTagger:
         for w, i in words.items():
             suf[i] = self._suffix.get(w[-3:], -1)
         self._rows["suf"] = suf
+        # the lexicon kind of every indexed word (len(kinds): none); other words are looked up
+        none = len(kinds)
+        self._kind_of_word = np.full(n + 1, none, dtype=np.int64)
+        if self.lexicon:
+            for w, i in words.items():
+                k = lexicon_kind(w, self.lexicon)
+                if k is not None:
+                    self._kind_of_word[i] = self._kind_index[k]
         self._pairs = {}
         for kind, entries in pairs.items():
             keys = np.array([a * (n + 1) + b for a, b, _ in entries], dtype=np.int64)
@@ -390,8 +398,15 @@ class WordTagger:
         prev2 = np.where(pos < 2, 0, np.r_[0, 0, wid[:-2]][:n])
         nxt2 = np.where(last < 2, 1, np.r_[wid[2:], 1, 1][-n:] if n >= 2 else np.ones(n, np.int64))
         suf = self._rows["suf"][wid]
-        for i in np.flatnonzero(wid == unk):  # words no feature names may still end like one
-            suf[i] = self._suffix.get(lw[i][-3:], -1)
+        kid = self._kind_of_word[wid]
+        unknown = np.flatnonzero(wid == unk).tolist()
+        if unknown:  # words no feature names may still end like one, or be listed in the lexicon
+            suffix, lexicon, kind_index = self._suffix.get, self.lexicon, self._kind_index
+            new = [lw[i] for i in unknown]
+            suf[unknown] = [suffix(w[-3:], -1) for w in new]
+            if lexicon:
+                kinds = [lexicon_kind(w, lexicon) for w in new]
+                kid[unknown] = [kind_index[k] if k is not None else len(kind_index) for k in kinds]
         cap = np.fromiter((t[s].isupper() for t, ws in zip(texts, all_ws) for s, _, _ in ws),
                           dtype=bool, count=n)
         hits = [  # (feature row of each word, -1 for none; value)
@@ -401,13 +416,7 @@ class WordTagger:
             (np.where(cap, self._cap, -1), 1.0),
         ]
         if self.lexicon:
-            kinds = list(map(self.lexicon.get, lw))
-            for i, w in enumerate(lw):  # "dictator-same", "tyrant's": the kind of a listed part
-                if kinds[i] is None and ("-" in w or "'" in w or "’" in w):
-                    kinds[i] = lexicon_kind(w, self.lexicon)
             none = len(self._kind_index)
-            kid = np.fromiter((self._kind_index.get(k, none) if k is not None else none for k in kinds),
-                              dtype=np.int64, count=n)
             pk = np.where(is_first, none, np.r_[none, kid[:-1]])
             nk = np.where(is_last, none, np.r_[kid[1:], none])
             hits += [(self._lex_rows["lex"][kid], 1.0), (self._lex_rows["plex"][pk], 1.0),
