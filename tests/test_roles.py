@@ -58,8 +58,16 @@ def harbour():
 
 
 def test_every_actor_is_cast_with_evidence(harbour):
+    """Every actor the story casts gets a role and evidence; a place it only happens in gets none."""
+    from slant.analysers.roles import PLACE_TYPES
+
     sentences = {(s.start, s.end) for s in harbour.sentences}
+    settings = [a for a in harbour.actors if a.role is None]
+    assert all(a.type in PLACE_TYPES and not a.evidence for a in settings)
+    assert len(settings) < len(harbour.actors)
     for actor in harbour.actors:
+        if actor in settings:
+            continue
         assert actor.role in MAIN_ROLES
         assert actor.fine_roles and all(f in TAXONOMY[actor.role] for f in actor.fine_roles)
         assert actor.scores[actor.role] == max(actor.scores[r] for r in MAIN_ROLES)
@@ -71,6 +79,17 @@ def test_every_actor_is_cast_with_evidence(harbour):
     assert harbour.provenance[-1].layer == "roles"
 
 
+def test_a_place_the_story_only_happens_in_gets_no_role():
+    from slant.pipeline import load
+    from slant.readers.plain import parse_plain
+
+    nlp = load(analysers=["segment", "entities", "actors", "roles"])
+    art = nlp(parse_plain("Leaders met in Sochi on Monday. Moscow warned Kyiv again. The talks in Sochi failed."))
+    by_name = {a.name: a for a in art.actors}
+    assert by_name["Sochi"].role is None and not by_name["Sochi"].evidence
+    assert any(a.role in MAIN_ROLES for a in art.actors if a.name != "Sochi")
+
+
 def test_report_shows_roles_with_the_sentences_that_cast_them(capsys, harbour):
     path = EXAMPLES / "harbour-deal-2023.txt"
     assert main(["analyze", str(path), "-a", "segment,entities,actors,roles"]) == 0
@@ -80,7 +99,8 @@ def test_report_shows_roles_with_the_sentences_that_cast_them(capsys, harbour):
     buf = io.StringIO()
     ReportSink(buf, width=240).write(harbour)
     for actor in harbour.actors:
-        assert f"{actor.role} {actor.scores[actor.role]:.2f}" in buf.getvalue()
+        if actor.role:
+            assert f"{actor.role} {actor.scores[actor.role]:.2f}" in buf.getvalue()
 
 
 def test_predict_st1_writes_the_task_format(tmp_path, capsys):

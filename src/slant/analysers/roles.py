@@ -214,6 +214,24 @@ class Roles(Analyser):
             yield art
 
 
+PLACE_TYPES = frozenset({"GPE", "LOC", "FAC"})
+
+
+def _only_a_setting(actor, mentions, doc) -> bool:
+    """A place the story only happens in ("the meeting in Sochi"): every mention the object of a
+    locative preposition. It is not cast, so it gets no role (a capital that acts, "Moscow
+    warned", is the state's metonym and belongs to the state actor)."""
+    from .actors import _is_locative
+
+    if actor.type not in PLACE_TYPES:
+        return False
+    for m in mentions:
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        if span is None or not len(span) or not _is_locative(span.root):
+            return False
+    return True
+
+
 def cast_actors(art: Article, doc, model: RoleModel, n_evidence: int = 2) -> None:
     """Fill role, fine roles, scores and evidence of every actor of ``art``."""
     if not art.actors:
@@ -226,7 +244,7 @@ def cast_actors(art: Article, doc, model: RoleModel, n_evidence: int = 2) -> Non
     sent_index = parse.sentence_index(art)
     for actor in art.actors:
         mine = [i for i, m in enumerate(mentions) if m.actor == actor.id]
-        if not mine:
+        if not mine or _only_a_setting(actor, [mentions[i] for i in mine], doc):
             continue
         pooled = actor_features([local[i] for i in mine])
         # The actor's role: from its first named mention with everything pooled.
