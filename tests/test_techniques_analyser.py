@@ -94,7 +94,7 @@ def test_streams_and_prefetch_change_nothing():
     this one is decoded: the outputs must be exactly those of one session, one batch at a time."""
     texts = [(FIX / "articles" / f).read_text("utf-8") for f in ("article9001.txt", "article9002.txt")]
     texts += ["Traitors! They sold the harbour for nothing.", "The ferry leaves at seven.",
-              " ".join(["The so-called experts lied to the nation again."] * 40)]  # several windows
+              " ".join(["The so-called experts lied to the nation again."] * 200)]  # 10 windows: shared
     serial = Techniques(threads=1)
     parallel = Techniques(threads=2)
     assert serial.load() is None and parallel.load() is None
@@ -116,7 +116,8 @@ def test_streams_and_prefetch_change_nothing():
         assert np.array_equal(x._encoded.hidden, e.hidden)
     # run_all keeps the order of its batches whichever stream ran them
     enc = parallel.model.encoder
-    ids = [np.array([[enc.cls_id] + [2000 + i] * (3 + i) + [enc.sep_id]]) for i in range(5)]
+    assert len(enc._sessions) == 2  # the second session opened for the long article
+    ids = [np.array([[enc.cls_id] + [2000 + i] * (3 + i) + [enc.sep_id]]) for i in range(12)]
     outs = enc.run_all([(x, np.ones_like(x)) for x in ids])
     for x, out in zip(ids, outs, strict=True):
         assert out["hidden"].shape[1] == x.shape[1]

@@ -33,6 +33,7 @@ from .errors import SlantError
 WINDOW = 254
 OVERLAP = 64
 DEFAULT_STREAMS = 4  # sessions side by side when neither the caller nor SLANT_THREADS says
+PARALLEL_FROM = 8  # batches of windows from which the worker streams join the caller
 
 
 @dataclass
@@ -160,28 +161,43 @@ class OnnxEncoder:
 
     # Loading is lazy and once: the pipeline calls load() before the first article.
     def load(self) -> None:
-        """Open one single-threaded ONNX session per stream. On windows of a few hundred tokens
-        onnxruntime splits one run over two threads poorly (1.1x the speed of one thread on two
-        cores), while two sessions of one thread each, running windows side by side, give 1.8x;
-        separate sessions also beat two threads sharing one (its allocator is shared)."""
+        """Open the first single-threaded ONNX session (the others open with the first batch big
+        enough to share, ``_workers``). On windows of a few hundred tokens onnxruntime splits one
+        run over two threads poorly (1.1x the speed of one thread on two cores), while two
+        sessions of one thread each, running windows side by side, give 1.15x to 1.8x; separate
+        sessions also beat two threads sharing one (its allocator is shared)."""
         with self._lock:
             if self._sessions:
                 return
-            import onnxruntime as ort
-
             path = self.folder / self.model_file
             if not path.is_file():
                 raise SlantError(f"encoder weights {path} are missing; rebuild them with `slant train techniques`")
-            opts = ort.SessionOptions()
-            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            opts.intra_op_num_threads = 1
-            opts.inter_op_num_threads = 1
-            self._sessions = [ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-                              for _ in range(self.streams)]
-            if len(self._sessions) > 1:  # session 0 is the calling thread's (``Runs.result``)
-                self._pool = ThreadPoolExecutor(len(self._sessions) - 1, thread_name_prefix="slant-encoder")
+            self._sessions = [self._open()]
             self._tokenizer = load_tokenizer(self.folder / "tokenizer.json")
             self.output_names = [o.name for o in self._sessions[0].get_outputs()]
+
+    def _open(self):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.intra_op_num_threads = 1
+        opts.inter_op_num_threads = 1
+        return ort.InferenceSession(str(self.folder / self.model_file), opts, providers=["CPUExecutionProvider"])
+
+    def _workers(self, n_batches: int) -> int:
+        """How many worker streams (sessions 1 ..) to run beside the caller on ``n_batches``
+        batches, opening their sessions the first time. A few windows (one article from the
+        command line) are not worth a second session's start (about 0.06 s)."""
+        want = min(self.streams, n_batches) - 1 if n_batches >= PARALLEL_FROM else 0
+        if want <= 0:
+            return 0
+        with self._lock:
+            while len(self._sessions) < want + 1:
+                self._sessions.append(self._open())
+            if self._pool is None and self.streams > 1:
+                self._pool = ThreadPoolExecutor(self.streams - 1, thread_name_prefix="slant-encoder")
+        return want
 
     @property
     def tokenizer(self):
@@ -258,7 +274,7 @@ class Runs:
         self.out: list = [None] * len(batches)
         self._order = iter(sorted(range(len(batches)), key=lambda i: -batches[i][0].size))
         self._lock = threading.Lock()
-        workers = min(len(encoder._sessions), len(batches)) - 1
+        workers = encoder._workers(len(batches))
         self._futures = [encoder._pool.submit(self._drain, k) for k in range(1, 1 + workers)] \
             if workers > 0 and encoder._pool is not None else []
 
