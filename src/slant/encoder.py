@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -146,6 +147,7 @@ class OnnxEncoder:
         self.pad_id = int(self.config.get("pad_id", 0))
         self.threads = threads
         self._sessions: list = []
+        self._free: queue.SimpleQueue[int] = queue.SimpleQueue()  # worker sessions not in use
         self._pool: ThreadPoolExecutor | None = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -195,6 +197,7 @@ class OnnxEncoder:
         with self._lock:
             while len(self._sessions) < want + 1:
                 self._sessions.append(self._open())
+                self._free.put(len(self._sessions) - 1)
             if self._pool is None and self.streams > 1:
                 self._pool = ThreadPoolExecutor(self.streams - 1, thread_name_prefix="slant-encoder")
         return want
@@ -264,9 +267,9 @@ class OnnxEncoder:
 
 class Runs:
     """Batches of windows waiting for an encoder's sessions. Worker streams in the encoder's pool
-    (sessions 1 .. n-1) start at once and each takes the next batch as it finishes one, longest
-    first, so none is left with a long one at the end; the thread that calls ``result`` joins as
-    stream 0 (its own session) until none is left. Each session runs one window at a time."""
+    start at once, each on a worker session no other stream holds (sessions 1 .. n-1), and each
+    takes the next batch as it finishes one, longest first, so none is left with a long one at
+    the end; the thread that calls ``result`` joins on session 0 until none is left."""
 
     def __init__(self, encoder: OnnxEncoder, batches: Sequence[tuple[np.ndarray, np.ndarray]]):
         self.encoder = encoder
@@ -275,8 +278,17 @@ class Runs:
         self._order = iter(sorted(range(len(batches)), key=lambda i: -batches[i][0].size))
         self._lock = threading.Lock()
         workers = encoder._workers(len(batches))
-        self._futures = [encoder._pool.submit(self._drain, k) for k in range(1, 1 + workers)] \
+        self._futures = [encoder._pool.submit(self._work) for _ in range(workers)] \
             if workers > 0 and encoder._pool is not None else []
+
+    def _work(self) -> None:
+        """A worker stream: the next free worker session, held until this batch list is done (a
+        worker still busy with the previous list keeps its own)."""
+        stream = self.encoder._free.get()
+        try:
+            self._drain(stream)
+        finally:
+            self.encoder._free.put(stream)
 
     def _drain(self, stream: int) -> None:
         while True:
