@@ -167,3 +167,38 @@ def test_report_highlights_by_category():
     page = buf.getvalue()
     assert "traitors[Name_Calling-Labeling]" in page
     assert taxonomy.category_of("Name_Calling-Labeling") in page
+
+
+def test_worker_streams_never_share_a_session():
+    """With three streams and batch lists queued behind running ones, each session still runs one
+    window at a time, and the outputs are those of a single stream."""
+    import threading
+
+    long_text = " ".join(["The so-called experts lied to the nation again."] * 200)  # 10 windows
+    texts = [long_text, "Traitors! They sold the harbour for nothing.", long_text, long_text]
+    one = Techniques(threads=1)
+    one.load()
+    three = Techniques(threads=3)
+    three.load()
+    enc = three.model.encoder
+    busy: dict[int, bool] = {}
+    clashes = []
+    lock = threading.Lock()
+    plain_run = enc.run
+
+    def watched(ids, mask, stream=0):
+        with lock:
+            clashes.append(busy.get(stream, False))
+            busy[stream] = True
+        try:
+            return plain_run(ids, mask, stream)
+        finally:
+            with lock:
+                busy[stream] = False
+
+    enc.run = watched
+    a = list(one.pipe([_article(t) for t in texts], batch_size=1))
+    b = list(three.pipe([_article(t) for t in texts], batch_size=1))
+    assert len(enc._sessions) == 3 and len(clashes) > 30 and not any(clashes)
+    for x, y in zip(a, b, strict=True):
+        assert np.array_equal(x._encoded.hidden, y._encoded.hidden) and x.techniques == y.techniques
