@@ -179,7 +179,7 @@ def test_sentence_head_turns_sentences_into_spans():
                           outputs={"hidden": np.zeros((len(offsets), 2), np.float32),
                                    "techniques": np.zeros((len(offsets), k), np.float32)})
     probs = np.full((len(offsets), k), 0.01, np.float32)
-    probs[1, j] = 0.9  # "this"
+    probs[2, j] = 0.9  # "true?"
     # a head that reads only the sentence's strongest Doubt token: sigmoid(10 x max - 5)
     model.sent_w = np.zeros((2 * 2 + 2 * k + k, k), np.float32)
     model.sent_w[2 * 2 + 2 * k + j, j] = 10.0
@@ -192,11 +192,11 @@ def test_sentence_head_turns_sentences_into_spans():
     got = model.spans(text, enc, probs, sentences, th)
     assert [(text[s:e], t) for s, e, t, _ in got] == [("Is this true?", "Doubt")]
     th.span_source["Doubt"] = "tokens"
-    assert [text[s:e] for s, e, _, _ in model.spans(text, enc, probs, sentences, th)] == ["this"]
+    assert [text[s:e] for s, e, _, _ in model.spans(text, enc, probs, sentences, th)] == ["true?"]
     th.span_source["Doubt"] = "both"
-    probs[7, j] = 0.9  # "is", in a sentence the head leaves out (its max is 0.9 too: raise the bar)
+    probs[6, j] = 0.9  # "sky", in a sentence the head leaves out (its max is 0.9 too: raise the bar)
     th.sentence["Doubt"] = 0.99
-    assert [text[s:e] for s, e, _, _ in model.spans(text, enc, probs, sentences, th)] == ["this", "is"]
+    assert [text[s:e] for s, e, _, _ in model.spans(text, enc, probs, sentences, th)] == ["true?", "sky"]
     th.sentence["Doubt"] = 0.5
     got = model.spans(text, enc, probs, sentences, th)
     assert [text[s:e] for s, e, _, _ in got] == ["Is this true?", "The sky is blue."]
@@ -254,3 +254,18 @@ def test_stream_count_follows_threads_then_env_then_cores(monkeypatch):
     assert encoder.OnnxEncoder(MODEL_DIR).streams == 1
     monkeypatch.setenv("SLANT_THREADS", "2")  # what an engine gives each worker
     assert encoder.OnnxEncoder(MODEL_DIR).streams == 2
+
+
+def test_a_run_of_function_words_alone_is_not_a_span():
+    from slant.analysers.techniques import only_function_words
+
+    text = "The corrupt elite, who lied, said none of the truth"
+    words = text.split()
+    starts = [text.index(w, sum(len(x) + 1 for x in words[:i])) for i, w in enumerate(words)]
+    offsets = np.array([[a, a + len(w)] for a, w in zip(starts, words)], dtype=np.int32)
+    probs = np.zeros((len(words), 1), np.float32)
+    probs[[1, 2], 0] = 0.9  # "corrupt elite,"
+    probs[[7, 8], 0] = 0.9  # "of the"
+    spans = decode_spans(text, offsets, probs, ["Loaded_Language"], {"Loaded_Language": 0.5})
+    assert [text[s:e] for s, e, _, _ in spans] == ["corrupt elite,"]
+    assert only_function_words("of the") and only_function_words("") and not only_function_words("the usurper")
