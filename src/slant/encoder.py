@@ -366,8 +366,10 @@ def pool_spans(encoded: Encoded, spans: Sequence[tuple[int, int]], name: str = "
     out = np.zeros((len(spans), 2 * k), dtype=np.float32)
     if not k or not len(spans):
         return out
-    lo, hi = span_rows(encoded, spans)
-    n = np.maximum(hi - lo, 1)[:, None]
-    out[:, :k] = reduce_rows(arr, lo, hi, np.add) / n
-    out[:, k:] = reduce_rows(arr, lo, hi, np.maximum)
+    out[:, :k], out[:, k:] = pool_rows(arr, *span_rows(encoded, spans))
     return out
+
+
+def pool_rows(arr: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(mean, max) of ``arr[lo[i]:hi[i]]`` for every i (zeros for an empty range)."""
+    return reduce_rows(arr, lo, hi, np.add) / np.maximum(hi - lo, 1)[:, None], reduce_rows(arr, lo, hi, np.maximum)

@@ -372,17 +372,9 @@ class WordTagger:
             ids.append(np.asarray(pid))
             offs.append(np.asarray(poff, dtype=np.int64).reshape(-1, 2) + base)
             base += len(text) + 1
-        k = self.piece_tables.shape[2]
         means = piece_means(ws_all, np.concatenate(ids) if ids else np.zeros(0, np.int64),
                             np.concatenate(offs) if offs else np.zeros((0, 2), np.int64), self._side_by_side)
-        out = means[:, :k].copy()
-        prev = np.zeros_like(out)
-        prev[1:] = means[:-1, k : 2 * k]
-        prev[is_first] = 0.0
-        nxt = np.zeros_like(out)
-        nxt[:-1] = means[1:, 2 * k :]
-        nxt[is_last] = 0.0
-        return out + prev + nxt
+        return _with_neighbours(means, self.piece_tables.shape[2], is_first, is_last)
 
     def _sparse_many(self, all_ws, texts, first, counts, is_first, is_last) -> np.ndarray:
         """The sparse features' logits of all words, looked up by word id."""
@@ -530,9 +522,21 @@ def dense_logits(ws: Sequence[tuple[int, int, str]], ids: np.ndarray, offsets: n
     k = tables.shape[2]
     if side_by_side is None:
         side_by_side = tables.transpose(1, 0, 2).reshape(tables.shape[1], -1)
-    means = piece_means(ws, ids, offsets, side_by_side)
-    own, prev, nxt = means[:, :k], means[:, k : 2 * k], means[:, 2 * k :]
-    out = own.copy()
-    out[1:] += prev[:-1]
-    out[:-1] += nxt[1:]
+    return _with_neighbours(piece_means(ws, ids, offsets, side_by_side), k)
+
+
+def _with_neighbours(means: np.ndarray, k: int, is_first: np.ndarray | None = None,
+                     is_last: np.ndarray | None = None) -> np.ndarray:
+    """Each word's own logits (columns [0, k) of ``means``) plus the previous word's "next-word"
+    part ([k, 2k)) and the next word's "previous-word" part ([2k, 3k)); a word flagged
+    ``is_first`` / ``is_last`` (a text's first or last, texts laid end to end) has no such
+    neighbour."""
+    out = means[:, :k].copy()
+    prev, nxt = means[:-1, k : 2 * k], means[1:, 2 * k :]
+    if is_first is not None:
+        prev = np.where(is_first[1:, None], 0.0, prev)
+    if is_last is not None:
+        nxt = np.where(is_last[:-1, None], 0.0, nxt)
+    out[1:] += prev
+    out[:-1] += nxt
     return out

@@ -43,9 +43,9 @@ import numpy as np
 
 from .. import taxonomy
 from ..article import Article, ParagraphTechniques, TechniqueSpan
-from ..encoder import Encoded, OnnxEncoder, pool_spans, reduce_rows, span_rows, tokenize
+from ..encoder import Encoded, OnnxEncoder, pool_rows, pool_spans, reduce_rows, span_rows, tokenize
 from ..errors import SlantError
-from ..tfidf import TfidfLinear, WordTagger, repetition
+from ..tfidf import WORD_TOKEN, TfidfLinear, WordTagger, repetition
 from .base import Analyser, batched
 from .segment import split_sentences
 
@@ -137,12 +137,11 @@ and or but nor of in on at to for with by from as into onto about than upon over
 between through during it its itself he him his she her hers they them their theirs we us our ours
 you your yours i me my mine is are was were be been being am has have had do does did will would can
 could should may might must shall not if then there here also just only both either neither each one""".split())
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’-]*")
 
 
 def only_function_words(text: str) -> bool:
     """True when every word of ``text`` is a function word (or it has none)."""
-    return all(w.lower() in FUNCTION_WORDS for w in _WORD.findall(text))
+    return all(w.lower() in FUNCTION_WORDS for w in WORD_TOKEN.findall(text))
 
 
 def decode_spans(
@@ -279,12 +278,9 @@ class TechniqueModel:
             probs = a * probs + (1 - a) * words
         return probs
 
-    def word_probs_by_token(self, enc: Encoded, text: str) -> np.ndarray:
-        """The word tagger's probabilities, one row per encoder token (zeros outside words)."""
-        return self.word_probs_many([enc], [text])[0]
-
     def word_probs_many(self, encs: Sequence[Encoded], texts: Sequence[str]) -> list[np.ndarray]:
-        """``word_probs_by_token`` of several texts, the tagger run once over all of them."""
+        """The word tagger's probabilities of each text, one row per encoder token (zeros outside
+        words), the tagger run once over all of them."""
         assert self.words is not None
         pieces = None
         if self.words.piece_tables is not None:
@@ -354,7 +350,9 @@ class TechniqueModel:
         smax = self.span_max(enc, probs, spans) if source.startswith("head+spans") else None
         lex = None
         if source == "head+spans+lexical" and self.lexical is not None:
-            lex = lexical if lexical is not None else self.lexical_probs(text, spans) if text is not None else None
+            lex = lexical
+            if lex is None and text is not None:
+                lex = self.lexical_probs(text, spans)
         return combine_paragraph(self.paragraph_probs(enc, spans), smax, lex, self.lexical_weight)
 
     def sentence_features(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -363,10 +361,8 @@ class TechniqueModel:
         hidden, logits = enc.outputs["hidden"], enc.outputs["techniques"]
         k, t = hidden.shape[1], logits.shape[1]
         # one pass of sums and one of maxima over the three side by side
-        rows = np.hstack([hidden, logits, probs.astype(np.float32, copy=False)])
-        lo, hi = span_rows(enc, spans)
-        mean = reduce_rows(rows, lo, hi, np.add) / np.maximum(hi - lo, 1)[:, None]
-        top = reduce_rows(rows, lo, hi, np.maximum)
+        mean, top = pool_rows(np.hstack([hidden, logits, probs.astype(np.float32, copy=False)]),
+                              *span_rows(enc, spans))
         return np.hstack([mean[:, :k], top[:, :k], mean[:, k : k + t], top[:, k : k + t], top[:, k + t :]])
 
     def sentence_probs(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
