@@ -202,3 +202,31 @@ def test_worker_streams_never_share_a_session():
     assert len(enc._sessions) == 3 and len(clashes) > 30 and not any(clashes)
     for x, y in zip(a, b, strict=True):
         assert np.array_equal(x._encoded.hidden, y._encoded.hidden) and x.techniques == y.techniques
+
+
+def test_batched_decoding_equals_article_by_article(analyser):
+    """``annotate_many`` stacks a batch's token rows and runs each model once; it must give what
+    the per-article functions that training tunes the thresholds on (``token_probs``, ``spans``,
+    ``paragraph_scores``) give each article alone, also for articles with no token and for
+    paragraphs holding none."""
+    texts = [p.read_text("utf-8") for p in sorted((FIX / "articles").iterdir())]
+    sample = Path(__file__).resolve().parent.parent / "examples"
+    texts += [p.read_text("utf-8") for p in sorted(sample.glob("*.txt"))]
+    texts += ["Shameful!\n\n \n\nThe traitors lied, and the corrupt elite knows it."]
+    arts = [_article(t) for t in texts]
+    arts += [Article(text="", paragraphs=[]), Article(text="   \n\n  ", paragraphs=[Span(start=0, end=3)]),
+             Article(text="Liars! \n  ", paragraphs=[Span(start=0, end=7), Span(start=8, end=11)])]
+    model = analyser.model
+    model.encoder.encode(arts)
+    model.annotate_many(arts)
+    th = model.thresholds
+    for art in arts:
+        enc = art._encoded
+        probs = model.token_probs(enc, art.text)
+        spans = model.spans(art.text, enc, probs, model.sentences_of(art))
+        assert [(t.start, t.end, t.technique) for t in art.techniques] == [(s, e, n) for s, e, n, _ in spans]
+        assert np.allclose([t.confidence for t in art.techniques], [c for *_, c in spans], atol=1e-4)
+        scores = model.paragraph_scores(enc, probs, [(p.start, p.end) for p in art.paragraphs], text=art.text)
+        assert [sorted(p.techniques) for p in art.paragraph_techniques] == \
+            [sorted(n for j, n in enumerate(model.names) if row[j] >= th.paragraph[n]) for row in scores]
+    assert any(a.techniques for a in arts) and any(p.techniques for a in arts for p in a.paragraph_techniques)

@@ -43,7 +43,8 @@ import numpy as np
 
 from .. import taxonomy
 from ..article import Article, ParagraphTechniques, TechniqueSpan
-from ..encoder import Encoded, OnnxEncoder, pool_rows, pool_spans, reduce_rows, span_rows, tokenize
+from ..encoder import (Encoded, OnnxEncoder, blas_on_one_thread, pool_rows, pool_spans, reduce_rows, span_rows,
+                       tokenize)
 from ..errors import SlantError
 from ..tfidf import WORD_TOKEN, TfidfLinear, WordTagger, repetition
 from .base import Analyser, batched
@@ -262,48 +263,45 @@ class TechniqueModel:
         self.encoder.load()
 
     # --- raw scores ----------------------------------------------------------------------------
-    def token_probs(self, enc: Encoded, text: str | None = None, words: np.ndarray | None = None) -> np.ndarray:
+    def token_probs(self, enc: Encoded, text: str | None = None) -> np.ndarray:
         """Each token's probability of each technique: the token head's, averaged (weight
         ``encoder_weight`` in ``words.npz``) with the word tagger's for the word the token is in,
-        when the model has one and the text is given. ``words``: the tagger's rows for this text,
-        when the caller computed them with others (``word_probs_many``)."""
+        when the model has one and the text is given."""
         logits = enc.outputs.get("techniques")
         if logits is None or not len(enc):
             return np.zeros((len(enc), len(self.names)), dtype=np.float32)
         probs = _sigmoid(logits)
         if self.words is not None and text is not None:
             a = self.words_weight
-            if words is None:
-                words = self.word_probs_many([enc], [text])[0]
-            probs = a * probs + (1 - a) * words
+            probs = a * probs + (1 - a) * self._word_rows([enc], [text])
         return probs
 
-    def word_probs_many(self, encs: Sequence[Encoded], texts: Sequence[str]) -> list[np.ndarray]:
-        """The word tagger's probabilities of each text, one row per encoder token (zeros outside
-        words), the tagger run once over all of them."""
+    def _word_rows(self, encs: Sequence[Encoded], texts: Sequence[str]) -> np.ndarray:
+        """The word tagger's probabilities for the tokens of all the texts, stacked: each token
+        gets the row of the word it begins inside (zeros outside words). The tagger runs once
+        over all the texts, laid end to end one character apart, and one lookup places every
+        token of the batch."""
         assert self.words is not None
+        out = np.zeros((sum(len(e) for e in encs), len(self.names)), dtype=np.float32)
+        if not len(out):
+            return out
         pieces = None
         if self.words.piece_tables is not None:
             pieces = [(enc.ids, enc.offsets) if enc.ids is not None else tokenize(self.encoder.tokenizer, [text])[0]
                       for enc, text in zip(encs, texts, strict=True)]
         tagged = self.words.probs_many(texts, pieces)
-        # every word's bounds in two calls, then cut per text
-        n = [len(ws) for ws, _ in tagged]
-        bounds = np.fromiter((x for ws, _ in tagged for w in ws for x in w[:2]), dtype=np.int64,
-                             count=2 * sum(n)).reshape(-1, 2)
-        cuts = np.cumsum(n)[:-1]
-        return [self._by_token(enc, b[:, 0], b[:, 1], wp)
-                for enc, b, (_, wp) in zip(encs, np.split(bounds, cuts), tagged, strict=True)]
-
-    def _by_token(self, enc: Encoded, starts: np.ndarray, ends: np.ndarray, wp: np.ndarray) -> np.ndarray:
-        """Word rows ``wp`` (words from ``starts`` to ``ends``) spread over the encoder tokens
-        that begin inside each word."""
-        out = np.zeros((len(enc), len(self.names)), dtype=np.float32)
-        if len(starts):
-            tok = enc.offsets[:, 0].astype(np.int64)
-            idx = np.searchsorted(starts, tok, side="right") - 1
-            inside = (idx >= 0) & (tok < ends[np.clip(idx, 0, None)])
-            out[inside] = wp[idx[inside]]
+        base = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        n_words = sum(len(ws) for ws, _ in tagged)
+        if not n_words:
+            return out
+        bounds = np.fromiter((x + b for (ws, _), b in zip(tagged, base.tolist()) for w in ws for x in w[:2]),
+                             dtype=np.int64, count=2 * n_words).reshape(-1, 2)
+        wp = np.vstack([p for _, p in tagged])
+        tok = np.concatenate([e.offsets[:, 0] for e in encs]).astype(np.int64) + \
+            np.repeat(base, [len(e) for e in encs])
+        idx = np.searchsorted(bounds[:, 0], tok, side="right") - 1
+        inside = (idx >= 0) & (tok < bounds[np.clip(idx, 0, None), 1])
+        out[inside] = wp[idx[inside]]
         return out
 
     def paragraph_probs(self, enc: Encoded, spans: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -340,19 +338,16 @@ class TechniqueModel:
         return np.split(probs, cuts)
 
     def paragraph_scores(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]],
-                         source: str | None = None, text: str | None = None,
-                         lexical: np.ndarray | None = None) -> np.ndarray:
-        """``lexical``: the TF-IDF model's rows for these paragraphs, when the caller computed
-        them with other articles' (``lexical_probs_many``)."""
+                         source: str | None = None, text: str | None = None) -> np.ndarray:
+        """Each paragraph's technique scores, as ``annotate`` thresholds them (``source`` as in
+        ``Thresholds.paragraph_source``; the TF-IDF part needs ``text``)."""
         source = source or self.thresholds.paragraph_source
         if not len(spans):
             return self.paragraph_probs(enc, spans)
         smax = self.span_max(enc, probs, spans) if source.startswith("head+spans") else None
         lex = None
-        if source == "head+spans+lexical" and self.lexical is not None:
-            lex = lexical
-            if lex is None and text is not None:
-                lex = self.lexical_probs(text, spans)
+        if source == "head+spans+lexical" and self.lexical is not None and text is not None:
+            lex = self.lexical_probs(text, spans)
         return combine_paragraph(self.paragraph_probs(enc, spans), smax, lex, self.lexical_weight)
 
     def sentence_features(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
@@ -371,57 +366,115 @@ class TechniqueModel:
         return _sigmoid(self.sentence_features(enc, probs, spans) @ self.sent_w + self.sent_b)
 
     def spans(self, text: str, enc: Encoded, probs: np.ndarray, sentences: Sequence[tuple[int, int]],
-              th: Thresholds | None = None) -> list[tuple[int, int, str, float]]:
+              th: Thresholds | None = None, sentence_probs: np.ndarray | None = None
+              ) -> list[tuple[int, int, str, float]]:
         """(start, end, technique, confidence) spans: token runs for the techniques read from tokens,
-        sentences at or above their threshold for those read from sentences, merged per technique."""
+        sentences at or above their threshold for those read from sentences, merged per technique.
+        ``sentence_probs``: the sentence head's rows for ``sentences``, when the caller has them."""
         th = th or self.thresholds
         out = [x for x in decode_spans(text, enc.offsets, probs, self.names, th.span, th.gap)
                if th.source(x[2]) != "sentences"]
         if th.sentence and sentences:
-            sp = self.sentence_probs(enc, probs, sentences)
+            sp = self.sentence_probs(enc, probs, sentences) if sentence_probs is None else sentence_probs
             for j, name in enumerate(self.names):
                 if name in th.sentence and th.source(name) != "tokens":
-                    out.extend((a, b, name, float(sp[k, j])) for k, (a, b) in enumerate(sentences)
-                               if sp[k, j] >= th.sentence[name])
+                    out.extend((*sentences[k], name, float(sp[k, j]))
+                               for k in np.flatnonzero(sp[:, j] >= th.sentence[name]))
             return merge_same_technique(out)
         return out
 
     # --- decisions -----------------------------------------------------------------------------
-    def annotate(self, art: Article, paragraphs: Sequence[tuple[int, int]] | None = None,
-                 words: np.ndarray | None = None, lexical: np.ndarray | None = None) -> None:
+    def annotate(self, art: Article) -> None:
         """Fill ``art.techniques`` and ``art.paragraph_techniques`` (needs ``art._encoded``)."""
-        enc: Encoded = art._encoded
-        probs = self.token_probs(enc, art.text, words)
-        th = self.thresholds
-        paras = list(paragraphs) if paragraphs is not None else [(p.start, p.end) for p in art.paragraphs]
-        sentences = []
-        if th.sentence:
-            sentences = [(x.start, x.end) for x in art.sentences] if art.sentences and paragraphs is None \
-                else sentence_spans_of(art.text, paras)
-        spans = self.spans(art.text, enc, probs, sentences, th)
+        self.annotate_many([art])
+
+    def sentences_of(self, art: Article) -> list[tuple[int, int]]:
+        """The sentences the sentence head reads: the article's own, else those of its paragraphs
+        as the head saw them in training (none when no threshold reads them)."""
+        if not self.thresholds.sentence:
+            return []
+        if art.sentences:
+            return [(x.start, x.end) for x in art.sentences]
+        return sentence_spans_of(art.text, [(p.start, p.end) for p in art.paragraphs])
+
+    def _fill(self, art: Article, spans: Sequence[tuple[int, int, str, float]], scores: np.ndarray) -> None:
         art.techniques = [
             TechniqueSpan(start=s, end=e, technique=t, confidence=round(c, 4), paragraph=art.paragraph_of(s))
             for s, e, t, c in spans
         ]
-        scores = self.paragraph_scores(enc, probs, paras, text=art.text, lexical=lexical)
+        names = self.names
+        # compared in the scores' own precision, as a threshold read one technique at a time is
+        thr = np.array([self.thresholds.paragraph[n] for n in names], dtype=scores.dtype)
         art.paragraph_techniques = [
-            ParagraphTechniques(
-                paragraph=i,
-                techniques={n: round(float(row[j]), 4) for j, n in enumerate(self.names)
-                            if row[j] >= th.paragraph[n]},
-            )
+            ParagraphTechniques(paragraph=i, techniques={names[j]: round(float(row[j]), 4)
+                                                         for j in np.flatnonzero(row >= thr)})
             for i, row in enumerate(scores)
         ]
 
+    def annotate_many(self, articles: Sequence[Article]) -> None:
+        """``annotate`` of several encoded articles at once. Their token rows are stacked so that
+        the word tagger, the TF-IDF model, the pooling and the three heads each run once per batch
+        and only span decoding runs per article (on one-paragraph texts this cut decoding by a
+        tenth). The numbers are those of ``token_probs``, ``spans`` and ``paragraph_scores``
+        applied to each article alone, which training tunes the thresholds on (tested)."""
+        if not articles:
+            return
+        th = self.thresholds
+        encs: list[Encoded] = [a._encoded for a in articles]
+        texts = [a.text for a in articles]
+        paras = [[(p.start, p.end) for p in a.paragraphs] for a in articles]
+        sents = [self.sentences_of(a) for a in articles]
+        t = len(self.names)
+        n_tok = np.array([len(e) for e in encs], dtype=np.int64)
+        live = [e for e in encs if len(e) and "techniques" in e.outputs]
+        if len(live) < int((n_tok > 0).sum()):
+            raise SlantError(f"the encoder states of {self.folder} carry no technique logits")
+        if live:
+            logits = np.vstack([e.outputs["techniques"] for e in live])
+            hidden = np.vstack([e.outputs["hidden"] for e in live])
+        else:
+            logits = np.zeros((0, t), dtype=np.float32)
+            hidden = np.zeros((0, self.para_w.shape[0] // 2), dtype=np.float32)
+        probs = _sigmoid(logits)
+        if self.words is not None:
+            a = self.words_weight
+            probs = a * probs + (1 - a) * self._word_rows(encs, texts)
+        # every sentence and paragraph as a token-row range of the stack
+        tok_start = np.concatenate([e.offsets[:, 0] for e in encs]).astype(np.int64) if len(probs) \
+            else np.zeros(0, dtype=np.int64)
+        text_base = np.cumsum([0] + [len(x) + 1 for x in texts[:-1]])
+        tok_key = tok_start + np.repeat(text_base, n_tok)
+        ranges = [(a + tb, b + tb) for tb, ss, ps in zip(text_base.tolist(), sents, paras) for a, b in (*ss, *ps)]
+        bounds = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+        lo, hi = np.searchsorted(tok_key, bounds[:, 0]), np.searchsorted(tok_key, bounds[:, 1])
+        k = hidden.shape[1]
+        mean, top = pool_rows(np.hstack([hidden, logits, probs.astype(np.float32, copy=False)]), lo, hi)
+        n_s = np.array([len(ss) for ss in sents], dtype=np.int64)
+        n_p = np.array([len(ps) for ps in paras], dtype=np.int64)
+        is_sent = np.repeat(np.tile([True, False], len(articles)), np.stack([n_s, n_p], axis=1).ravel())
+        empty = np.repeat(n_tok == 0, n_s + n_p)  # an article with no token: its heads give zeros
+        sp = np.zeros((int(is_sent.sum()), t), dtype=np.float32)
+        if self.sent_w is not None and len(sp):
+            m, x = mean[is_sent], top[is_sent]
+            feats = np.hstack([m[:, :k], x[:, :k], m[:, k : k + t], x[:, k : k + t], x[:, k + t :]])
+            sp = np.where(empty[is_sent, None], 0.0, _sigmoid(feats @ self.sent_w + self.sent_b)).astype(np.float32)
+        m, x = mean[~is_sent], top[~is_sent]
+        head = np.where(empty[~is_sent, None], 0.0,
+                        _sigmoid(np.hstack([m[:, :k], x[:, :k]]) @ self.para_w + self.para_b)).astype(np.float32)
+        source = th.paragraph_source
+        smax = x[:, k + t :] if source.startswith("head+spans") else None
+        lex = None
+        if source == "head+spans+lexical" and self.lexical is not None:
+            lex = np.vstack(self.lexical_probs_many(list(zip(texts, paras, strict=True))))
+        scores = combine_paragraph(head, smax, lex, self.lexical_weight)
+        cut_t, cut_s, cut_p = (np.cumsum(c)[:-1] for c in (n_tok, n_s, n_p))
+        for art, enc, pr, ss, sc, sent in zip(articles, encs, np.split(probs, cut_t), np.split(sp, cut_s),
+                                              np.split(scores, cut_p), sents, strict=True):
+            self._fill(art, self.spans(art.text, enc, pr, sent, th, sentence_probs=ss), sc)
+
     def predict(self, articles: Sequence[Article], batch_windows: int = 1) -> None:
-        encs = self.encoder.encode(articles, batch_windows=batch_windows)
-        words = self.word_probs_many(encs, [a.text for a in articles]) if self.words is not None \
-            else [None] * len(articles)
-        lexical = [None] * len(articles)
-        if self.lexical is not None and self.thresholds.paragraph_source == "head+spans+lexical":
-            lexical = self.lexical_probs_many([(a.text, [(p.start, p.end) for p in a.paragraphs]) for a in articles])
-        for art, w, lex in zip(articles, words, lexical, strict=True):
-            self.annotate(art, words=w, lexical=lex)
+        self.encoder.encode(articles, batch_windows=batch_windows)
+        self.annotate_many(articles)
 
 
 class Techniques(Analyser):
@@ -454,17 +507,20 @@ class Techniques(Analyser):
         # workers go on with the next (onnxruntime releases the GIL). The next batch is queued
         # before the join, so a worker moves on to it the moment it runs out of windows: the
         # cores stay busy, with no more threads than cores. Outputs are the same either way.
+        # Until the last batch is out, numpy's BLAS keeps to this thread (also in the caller's
+        # code between two articles) so that it does not fight the worker streams for the cores.
         encoder = self.model.encoder
         previous = None
-        for batch in batched(articles, batch_size):
-            pending = encoder.start(batch)
+        with blas_on_one_thread():
+            for batch in batched(articles, batch_size):
+                pending = encoder.start(batch)
+                if previous is not None:
+                    previous[1].result()
+                    yield from self._run(previous[0])
+                previous = (batch, pending)
             if previous is not None:
                 previous[1].result()
                 yield from self._run(previous[0])
-            previous = (batch, pending)
-        if previous is not None:
-            previous[1].result()
-            yield from self._run(previous[0])
 
     def _run(self, batch: list[Article]) -> Iterator[Article]:
         assert self.model is not None
