@@ -138,3 +138,20 @@ def test_ray_blocks_keep_every_actor_busy(rows, workers, batch):
     assert per_block <= batch and blocks * per_block >= rows  # no block over a batch, every row placed
     assert blocks >= min(rows, 2 * workers)  # two blocks per actor when there are rows enough
     assert (blocks - 1) * per_block < rows  # no empty block
+
+
+def test_a_worker_gets_its_share_of_the_cores_for_onnx_and_blas(tmp_path):
+    """A pool worker's encoder sessions and numpy's BLAS both keep to the worker's share of the
+    cores (checked in a fresh process, as a pool worker starts)."""
+    code = (
+        "import os, numpy\n"
+        "os.environ.pop('SLANT_THREADS', None)\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from slant import engines\n"
+        "engines._threads_per_worker(1.0)\n"
+        "blas = [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']\n"
+        "print(os.environ['SLANT_THREADS'], blas)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "1"
+    assert "".join(out[1:]) == "[1]"

@@ -230,3 +230,20 @@ def test_batched_decoding_equals_article_by_article(analyser):
         assert [sorted(p.techniques) for p in art.paragraph_techniques] == \
             [sorted(n for j, n in enumerate(model.names) if row[j] >= th.paragraph[n]) for row in scores]
     assert any(a.techniques for a in arts) and any(p.techniques for a in arts for p in a.paragraph_techniques)
+
+
+def test_blas_keeps_to_one_thread_while_batches_are_in_flight(analyser):
+    """numpy's BLAS threads would spin on the cores the encoder's sessions run on: the analyser
+    holds BLAS to one thread until its last article is out, then gives the old setting back."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        arts = analyser.pipe([_article("The corrupt elite lied.") for _ in range(3)], batch_size=2)
+        next(arts)
+        assert blas_threads() and set(blas_threads()) == {1}
+        list(arts)
+        assert blas_threads() == before

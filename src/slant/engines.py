@@ -60,10 +60,16 @@ _WORKER: dict[str, Any] = {}
 
 
 def _threads_per_worker(cpus: float | None) -> None:
-    """Give each worker's ONNX sessions its share of the cores (unless SLANT_THREADS says otherwise):
-    N workers each running sessions as wide as the machine would fight over the same cores."""
+    """Give each worker's ONNX sessions and numpy's BLAS its share of the cores (unless
+    SLANT_THREADS says otherwise): N workers each running threads as wide as the machine would
+    fight over the same cores."""
     if cpus and "SLANT_THREADS" not in os.environ:
         os.environ["SLANT_THREADS"] = str(max(1, int(cpus)))
+    if cpus:
+        from threadpoolctl import threadpool_limits
+
+        # for the life of the worker process, which runs nothing else
+        _WORKER["blas"] = threadpool_limits(limits=max(1, int(cpus)), user_api="blas")
 
 
 def _worker_init(config: dict, analysers: list[str] | None, batch_size: int, cpus: float | None = None) -> None:

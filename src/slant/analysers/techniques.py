@@ -499,19 +499,19 @@ class Techniques(Analyser):
     def pipe(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[Article]:
         self.load()
         assert self.model is not None
-        if self.model.encoder.streams == 1 or not self.options.get("prefetch", True):
-            for batch in batched(articles, batch_size):
-                yield from self._run(batch)
-            return
-        # This thread joins the encoder's worker streams on one batch, then decodes it while the
-        # workers go on with the next (onnxruntime releases the GIL). The next batch is queued
-        # before the join, so a worker moves on to it the moment it runs out of windows: the
-        # cores stay busy, with no more threads than cores. Outputs are the same either way.
-        # Until the last batch is out, numpy's BLAS keeps to this thread (also in the caller's
-        # code between two articles) so that it does not fight the worker streams for the cores.
-        encoder = self.model.encoder
-        previous = None
+        # Until the last batch is out, numpy's BLAS keeps to one thread (also in the caller's code
+        # between two articles), so that it does not fight the encoder's streams for the cores.
         with blas_on_one_thread():
+            if self.model.encoder.streams == 1 or not self.options.get("prefetch", True):
+                for batch in batched(articles, batch_size):
+                    yield from self._run(batch)
+                return
+            # This thread joins the encoder's worker streams on one batch, then decodes it while
+            # the workers go on with the next (onnxruntime releases the GIL). The next batch is
+            # queued before the join, so a worker moves on to it the moment it runs out of windows:
+            # the cores stay busy, with no more threads than cores. Outputs are the same either way.
+            encoder = self.model.encoder
+            previous = None
             for batch in batched(articles, batch_size):
                 pending = encoder.start(batch)
                 if previous is not None:
