@@ -169,6 +169,20 @@ def test_report_highlights_by_category():
     assert taxonomy.category_of("Name_Calling-Labeling") in page
 
 
+def test_report_tags_a_span_ending_with_its_paragraph_once():
+    from slant.sinks.report import ReportSink
+
+    text = "Is it true? Nobody knows.\n\nThey lied."
+    art = Article(text=text, paragraphs=[Span(start=0, end=25), Span(start=27, end=len(text))])
+    art.techniques = [TechniqueSpan(start=12, end=25, technique="Doubt", confidence=0.6, paragraph=0),
+                      TechniqueSpan(start=32, end=36, technique="Loaded_Language", confidence=0.3, paragraph=1)]
+    buf = io.StringIO()
+    ReportSink(buf, width=200).write(art)
+    page = buf.getvalue()
+    assert page.count("[Doubt]") == 1 and "knows.[Doubt]" in page
+    assert page.count("[Loaded_Language]") == 1 and "lied[Loaded_Language]" in page
+
+
 def test_worker_streams_never_share_a_session():
     """With three streams and batch lists queued behind running ones, each session still runs one
     window at a time, and the outputs are those of a single stream."""

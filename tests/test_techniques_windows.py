@@ -269,3 +269,18 @@ def test_a_run_of_function_words_alone_is_not_a_span():
     spans = decode_spans(text, offsets, probs, ["Loaded_Language"], {"Loaded_Language": 0.5})
     assert [text[s:e] for s, e, _, _ in spans] == ["corrupt elite,"]
     assert only_function_words("of the") and only_function_words("") and not only_function_words("the usurper")
+
+
+def test_a_span_does_not_end_on_a_conjunction_or_preposition():
+    from slant.analysers.techniques import trim_trailing_words
+
+    text = "Lukashenko, as a politician and supporter of the Kremlin"
+    s = text.index("a politician")
+
+    def trimmed(span: str) -> str:
+        return text[s : trim_trailing_words(text, s, s + len(span))]
+
+    assert trimmed("a politician and") == "a politician"
+    assert trimmed("a politician and supporter of the") == "a politician and supporter"
+    assert trimmed("a politician and supporter of the Kremlin") == "a politician and supporter of the Kremlin"
+    assert trimmed("a") == "a"  # a span keeps its first word

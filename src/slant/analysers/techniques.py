@@ -140,6 +140,23 @@ you your yours i me my mine is are was were be been being am has have had do doe
 could should may might must shall not if then there here also just only both either neither each one""".split())
 
 
+# Words a span does not end on: of 5,948 spans in the English SemEval-2023 training articles, 38
+# end with one of these (articles, conjunctions, prepositions, auxiliaries, relative pronouns),
+# while a token run ends on one whenever the next word is weakly above the threshold.
+TRAILING_WORDS = frozenset("""a an the and or but nor of in at to for with by from as into than which
+who whom whose is are was were be been has have had""".split())
+
+
+def trim_trailing_words(text: str, start: int, end: int) -> int:
+    """The end of [start, end) with trailing ``TRAILING_WORDS`` cut off (the span keeps at least
+    its first word)."""
+    words = list(WORD_TOKEN.finditer(text, start, end))
+    while len(words) > 1 and words[-1].group().lower() in TRAILING_WORDS:
+        words.pop()
+        end = words[-1].end()
+    return end
+
+
 def only_function_words(text: str) -> bool:
     """True when every word of ``text`` is a function word (or it has none)."""
     return all(w.lower() in FUNCTION_WORDS for w in WORD_TOKEN.findall(text))
@@ -180,6 +197,7 @@ def decode_spans(
                 if col[a] < thresholds[name]:
                     continue
                 s, e = widen_to_words(text, int(offsets[a, 0]), int(offsets[b, 1]))
+                e = trim_trailing_words(text, s, e)
                 if only_function_words(text[s:e]):
                     continue
                 out.append((s, e, name, float((csum[b + 1, j] - csum[a, j]) / (b + 1 - a))))

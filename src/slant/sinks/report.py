@@ -119,9 +119,9 @@ def _paragraphs(art: Article) -> list[Text]:
         body = Text()
         cursor = p.start
         # Cut the paragraph at every tag position so the tags can be inserted inline.
-        cuts = sorted(pos for pos in tags_at if p.start < pos <= p.end)
+        cuts = sorted({pos for pos in tags_at if p.start < pos < p.end} | {p.end})
         pieces = []
-        for pos in cuts + [p.end]:
+        for pos in cuts:
             pieces.append((cursor, pos))
             cursor = pos
         for a, b in pieces:
