@@ -30,19 +30,21 @@ def _actor_of(art: dict, surface: str) -> str | None:
     return None
 
 
-def test_batka_is_lukashenko_with_the_example_aliases(capsys):
+def test_batka_is_lukashenko_out_of_the_box_and_with_the_example_aliases(capsys):
+    """The built-in gazetteer knows the nickname; an aliases file naming it too agrees with it."""
     path = SHARED / "examples" / "belarus-putin-2020.txt"
     if not path.is_file():
         pytest.skip(f"shared example not found at {path}")
     chain = "segment,entities,actors"
-    without = _json(capsys, path, "-a", chain)
-    assert _actor_of(without, "Batka") != "Alexander Lukashenko"
-    art = _json(capsys, path, "-a", chain, "--actors", ALIASES)
-    assert _actor_of(art, "Batka") == "Alexander Lukashenko"
-    assert "Batka" not in {a["name"] for a in art["actors"]}
+    for extra in ([], ["--actors", ALIASES]):
+        art = _json(capsys, path, "-a", chain, *extra)
+        assert _actor_of(art, "Batka") == "Alexander Lukashenko"
+        assert "Batka" not in {a["name"] for a in art["actors"]}
 
 
 def test_example_aliases_file_adds_an_epithet(capsys):
+    without = _json(capsys, HARBOUR, "-a", "segment,entities,actors")
+    assert _actor_of(without, "the Iron Lady of Selka") != "Irena Koval"
     art = _json(capsys, HARBOUR, "-a", "segment,entities,actors", "--actors", ALIASES)
     assert _actor_of(art, "the Iron Lady of Selka") == "Irena Koval"
     koval = next(a for a in art["actors"] if a["name"] == "Irena Koval")
