@@ -151,3 +151,21 @@ def test_clear_opinions_score_above_plain_reports():
     subj = [pi for pi, r in zip(p, rows) if r.label == "SUBJ"]
     obj = [pi for pi, r in zip(p, rows) if r.label == "OBJ"]
     assert min(subj) > max(obj)
+
+
+def test_report_names_only_the_sentence_layers_it_shows():
+    from slant.sinks.report import ReportSink
+
+    text = "The plan is a disgrace. Unemployment rose by 4% in 2023."
+    art = Article(text=text, paragraphs=[Span(start=0, end=len(text))],
+                  sentences=[Sentence(start=0, end=23, paragraph=0), Sentence(start=24, end=len(text), paragraph=0)])
+    art.subjectivity = [SentenceScore(start=0, end=23, sentence=0, label="SUBJ", score=0.9)]
+
+    def page() -> str:
+        buf = io.StringIO()
+        ReportSink(buf, width=200).write(art)
+        return buf.getvalue()
+
+    assert "Sentences: subjectivity (top 5)" in page() and "claims" not in page()
+    art.claims = [SentenceScore(start=24, end=len(text), sentence=1, label="CHECK", score=0.8)]
+    assert "Sentences: subjectivity and check-worthy claims (top 5 each)" in page()

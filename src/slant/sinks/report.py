@@ -298,7 +298,8 @@ def _sentence_scores_table(art: Article) -> Table | None:
     rows = [("subjectivity", s) for s in art.subjectivity] + [("claims", s) for s in art.claims]
     if not rows:
         return None
-    t = Table(title="Sentences: subjectivity and check-worthy claims (top 5 each)", title_justify="left",
+    shown = [name for name, layer in (("subjectivity", art.subjectivity), ("check-worthy claims", art.claims)) if layer]
+    t = Table(title=f"Sentences: {' and '.join(shown)} (top 5{' each' if len(shown) > 1 else ''})", title_justify="left",
               caption=_subjectivity_line(art) or None, caption_justify="left")
     for col in ("layer", "label", "score", "sentence"):
         t.add_column(col)
