@@ -430,65 +430,67 @@ class TechniqueModel:
         ]
 
     def annotate_many(self, articles: Sequence[Article]) -> None:
-        """``annotate`` of several encoded articles at once. Their token rows are stacked so that
-        the word tagger, the TF-IDF model, the pooling and the three heads each run once per batch
-        and only span decoding runs per article (on one-paragraph texts this cut decoding by a
-        tenth). The numbers are those of ``token_probs``, ``spans`` and ``paragraph_scores``
-        applied to each article alone, which training tunes the thresholds on (tested)."""
+        """``annotate`` of several encoded articles at once: the models run once per batch
+        (``scores_many``), and only span decoding runs per article."""
         if not articles:
             return
         th = self.thresholds
+        sents = [self.sentences_of(a) for a in articles]
+        for art, sent, (probs, sp, scores) in zip(articles, sents, self.scores_many(articles, sents), strict=True):
+            self._fill(art, self.spans(art.text, art._encoded, probs, sent, th, sentence_probs=sp), scores)
+
+    def scores_many(self, articles: Sequence[Article], sentences: Sequence[Sequence[tuple[int, int]]]
+                    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """For each encoded article: its token probabilities, the sentence head's rows for its
+        ``sentences`` and its paragraphs' scores. The articles' token rows are stacked so that the
+        word tagger, the TF-IDF model, the pooling of sentences and paragraphs and the three heads
+        each run once per batch (on one-paragraph texts this cut decoding by a tenth). The numbers
+        are those of ``token_probs``, ``sentence_probs`` and ``paragraph_scores`` applied to each
+        article alone, which training tunes the thresholds on (tested)."""
         encs: list[Encoded] = [a._encoded for a in articles]
         texts = [a.text for a in articles]
         paras = [[(p.start, p.end) for p in a.paragraphs] for a in articles]
-        sents = [self.sentences_of(a) for a in articles]
         t = len(self.names)
         n_tok = np.array([len(e) for e in encs], dtype=np.int64)
-        live = [e for e in encs if len(e) and "techniques" in e.outputs]
-        if len(live) < int((n_tok > 0).sum()):
+        live = [e for e in encs if len(e)]
+        if any("techniques" not in e.outputs for e in live):
             raise SlantError(f"the encoder states of {self.folder} carry no technique logits")
-        if live:
-            logits = np.vstack([e.outputs["techniques"] for e in live])
-            hidden = np.vstack([e.outputs["hidden"] for e in live])
-        else:
-            logits = np.zeros((0, t), dtype=np.float32)
-            hidden = np.zeros((0, self.para_w.shape[0] // 2), dtype=np.float32)
+        logits = np.vstack([e.outputs["techniques"] for e in live]) if live else np.zeros((0, t), np.float32)
+        hidden = np.vstack([e.outputs["hidden"] for e in live]) if live else \
+            np.zeros((0, self.para_w.shape[0] // 2), np.float32)
         probs = _sigmoid(logits)
         if self.words is not None:
             a = self.words_weight
             probs = a * probs + (1 - a) * self._word_rows(encs, texts)
-        # every sentence and paragraph as a token-row range of the stack
-        tok_start = np.concatenate([e.offsets[:, 0] for e in encs]).astype(np.int64) if len(probs) \
-            else np.zeros(0, dtype=np.int64)
+        # every sentence, then every paragraph, of each article as a range of the stacked rows
         text_base = np.cumsum([0] + [len(x) + 1 for x in texts[:-1]])
-        tok_key = tok_start + np.repeat(text_base, n_tok)
-        ranges = [(a + tb, b + tb) for tb, ss, ps in zip(text_base.tolist(), sents, paras) for a, b in (*ss, *ps)]
-        bounds = np.asarray(ranges, dtype=np.int64).reshape(-1, 2)
+        tok_key = np.concatenate([e.offsets[:, 0] for e in live]).astype(np.int64) + \
+            np.repeat(text_base, n_tok) if live else np.zeros(0, dtype=np.int64)
+        bounds = np.asarray([(a + tb, b + tb) for tb, ss, ps in zip(text_base.tolist(), sentences, paras)
+                             for a, b in (*ss, *ps)], dtype=np.int64).reshape(-1, 2)
         lo, hi = np.searchsorted(tok_key, bounds[:, 0]), np.searchsorted(tok_key, bounds[:, 1])
         k = hidden.shape[1]
         mean, top = pool_rows(np.hstack([hidden, logits, probs.astype(np.float32, copy=False)]), lo, hi)
-        n_s = np.array([len(ss) for ss in sents], dtype=np.int64)
+        n_s = np.array([len(ss) for ss in sentences], dtype=np.int64)
         n_p = np.array([len(ps) for ps in paras], dtype=np.int64)
         is_sent = np.repeat(np.tile([True, False], len(articles)), np.stack([n_s, n_p], axis=1).ravel())
-        empty = np.repeat(n_tok == 0, n_s + n_p)  # an article with no token: its heads give zeros
+        empty = np.repeat(n_tok == 0, n_s + n_p)[:, None]  # an article with no token: its heads give zeros
         sp = np.zeros((int(is_sent.sum()), t), dtype=np.float32)
         if self.sent_w is not None and len(sp):
             m, x = mean[is_sent], top[is_sent]
             feats = np.hstack([m[:, :k], x[:, :k], m[:, k : k + t], x[:, k : k + t], x[:, k + t :]])
-            sp = np.where(empty[is_sent, None], 0.0, _sigmoid(feats @ self.sent_w + self.sent_b)).astype(np.float32)
+            sp = np.where(empty[is_sent], 0.0, _sigmoid(feats @ self.sent_w + self.sent_b)).astype(np.float32)
         m, x = mean[~is_sent], top[~is_sent]
-        head = np.where(empty[~is_sent, None], 0.0,
+        head = np.where(empty[~is_sent], 0.0,
                         _sigmoid(np.hstack([m[:, :k], x[:, :k]]) @ self.para_w + self.para_b)).astype(np.float32)
-        source = th.paragraph_source
+        source = self.thresholds.paragraph_source
         smax = x[:, k + t :] if source.startswith("head+spans") else None
         lex = None
         if source == "head+spans+lexical" and self.lexical is not None:
             lex = np.vstack(self.lexical_probs_many(list(zip(texts, paras, strict=True))))
         scores = combine_paragraph(head, smax, lex, self.lexical_weight)
-        cut_t, cut_s, cut_p = (np.cumsum(c)[:-1] for c in (n_tok, n_s, n_p))
-        for art, enc, pr, ss, sc, sent in zip(articles, encs, np.split(probs, cut_t), np.split(sp, cut_s),
-                                              np.split(scores, cut_p), sents, strict=True):
-            self._fill(art, self.spans(art.text, enc, pr, sent, th, sentence_probs=ss), sc)
+        return list(zip(*(np.split(arr, np.cumsum(n)[:-1]) for arr, n in ((probs, n_tok), (sp, n_s), (scores, n_p))),
+                        strict=True))
 
     def predict(self, articles: Sequence[Article], batch_windows: int = 1) -> None:
         self.encoder.encode(articles, batch_windows=batch_windows)
