@@ -116,6 +116,11 @@ def test_unknown_input_format_and_analyser_are_one_line(sample_path, capsys):
     assert code == 2 and "unknown analyser 'nope'" in err
 
 
+def test_unknown_eval_task_is_named_before_the_corpora_are_looked_for(tmp_path, capsys):
+    code, _, err = run(["eval", "nope", "--data", tmp_path / "nowhere"], capsys)
+    assert code == 2 and "unknown evaluation task 'nope'" in err and len(err.strip().splitlines()) == 1
+
+
 def test_unwritable_output_is_one_line(sample_path, tmp_path, capsys):
     code, _, err = run(["analyze", sample_path, "--out", tmp_path / "no" / "such" / "dir.json"], capsys)
     assert code == 2 and "cannot write" in err

@@ -296,8 +296,9 @@ def eval_(
 ) -> None:
     """Score a shipped model on its held-out split with the shared task's official rules."""
     from .corpora import data_dir
-    from .evaluation import evaluate
+    from .evaluation import evaluate, evaluator
 
+    evaluator(task)  # an unknown task is named before the corpora are looked for
     options: dict = {"split": split} if split else {}
     if llm or llm_model:
         if task not in ("techniques", "narratives", "explain"):

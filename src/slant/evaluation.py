@@ -16,13 +16,17 @@ from .errors import SlantError
 EVALUATORS: dict[str, Callable[..., str]] = {}
 
 
-def evaluate(task: str, data_dir: Path, **options) -> str:
+def evaluator(task: str) -> Callable[..., str]:
+    """The scoring function of ``task``; an unknown name is an error listing the known ones."""
     try:
-        fn = EVALUATORS[task]
+        return EVALUATORS[task]
     except KeyError:
         known = ", ".join(sorted(EVALUATORS)) or "none yet"
         raise SlantError(f"unknown evaluation task {task!r}; known: {known}") from None
-    return fn(data_dir, **options)
+
+
+def evaluate(task: str, data_dir: Path, **options) -> str:
+    return evaluator(task)(data_dir, **options)
 
 
 # --- persuasion techniques (SemEval-2023 Task 3 subtask 3, SemEval-2020 Task 11) ---------------
