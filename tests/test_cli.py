@@ -116,9 +116,22 @@ def test_unknown_input_format_and_analyser_are_one_line(sample_path, capsys):
     assert code == 2 and "unknown analyser 'nope'" in err
 
 
-def test_unknown_eval_task_is_named_before_the_corpora_are_looked_for(tmp_path, capsys):
-    code, _, err = run(["eval", "nope", "--data", tmp_path / "nowhere"], capsys)
-    assert code == 2 and "unknown evaluation task 'nope'" in err and len(err.strip().splitlines()) == 1
+def test_unknown_eval_or_train_task_is_named_before_the_corpora_are_looked_for(tmp_path, capsys):
+    for command, what in (("eval", "evaluation"), ("train", "training")):
+        code, _, err = run([command, "nope", "--data", tmp_path / "nowhere"], capsys)
+        assert code == 2 and f"unknown {what} task 'nope'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_serve_on_a_taken_port_is_one_line_before_the_models_load(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = run(["serve", "--port", str(port)], capsys)
+    assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
 def test_unwritable_output_is_one_line(sample_path, tmp_path, capsys):

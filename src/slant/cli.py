@@ -339,7 +339,9 @@ def train(
     """Rebuild a shipped model from the annotated corpora (needs pip install 'slant[train]')."""
     from .corpora import data_dir
     from .training import train as run_train
+    from .training import trainer
 
+    trainer(task)  # an unknown task is named before the corpora are looked for
     run_train(task, data_dir(data), out)
 
 
@@ -569,7 +571,7 @@ def serve(
                                               "(default: $SLANT_DB, else ./slant.db if it exists, else no corpus: "
                                               "the analyse page and /api/analyze only).")] = None,
     host: Annotated[str, typer.Option("--host", help="Address to bind; any non-loopback address needs $SLANT_TOKEN.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port to listen on.")] = 8000,
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Pipeline config.")] = None,
     analysers: Annotated[
         Optional[str], typer.Option("--analysers", "-a", help="Comma-separated analysers (default: every one whose model loads).")
@@ -583,11 +585,13 @@ def serve(
     """
     import os
 
+    from .web import check_port
     from .web import serve as run_server
     from .web.security import check_bind
 
     token = os.environ.get("SLANT_TOKEN") or None
     check_bind(host, token)  # before the models load: refuse fast
+    check_port(host, port)
     names = [a.strip() for a in analysers.split(",") if a.strip()] if analysers else None
     db = db or os.environ.get("SLANT_DB") or ("slant.db" if Path("slant.db").is_file() else None)
     if db is not None and "://" not in db and not Path(db).exists():

@@ -16,13 +16,17 @@ from .errors import SlantError
 TRAINERS: dict[str, str] = {}
 
 
-def train(task: str, data_dir: Path, out_dir: Path | None = None, **options) -> None:
+def trainer(task: str) -> str:
+    """The ``module:function`` that trains ``task``; an unknown name is an error listing the known ones."""
     try:
-        target = TRAINERS[task]
+        return TRAINERS[task]
     except KeyError:
         known = ", ".join(sorted(TRAINERS)) or "none yet"
         raise SlantError(f"unknown training task {task!r}; known: {known}") from None
-    module, _, attr = target.partition(":")
+
+
+def train(task: str, data_dir: Path, out_dir: Path | None = None, **options) -> None:
+    module, _, attr = trainer(task).partition(":")
     try:
         fn = getattr(import_module(module), attr)
     except ImportError as exc:

@@ -148,14 +148,32 @@ def create_app(
     return guarded
 
 
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one line, an address this process cannot listen on (taken, not this machine's,
+    a privileged port), before the models load; uvicorn would report it after, with a traceback
+    for some causes."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, addr = infos[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            sock.bind(addr)
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SlantError(f"cannot listen on {host}:{port}: {reason}") from None
+
+
 def serve(*, host: str = "127.0.0.1", port: int = 8000, token: str | None = None, log_level: str = "info",
           **kwargs) -> None:
     """Check the bind address, build the app and run it under uvicorn (blocks)."""
     import uvicorn
 
     check_bind(host, token)
+    check_port(host, port)
     app = create_app(token=token, **kwargs)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
 
 
-__all__ = ["create_app", "serve"]
+__all__ = ["check_port", "create_app", "serve"]
