@@ -163,3 +163,11 @@ def test_console_script_runs_as_a_process(sample_path):
     bad = subprocess.run([sys.executable, "-m", "slant.cli", "analyze", "/no/such/file.txt"],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1 and bad.stderr.strip() == "slant: error: /no/such/file.txt: no such file or directory"
+
+
+@pytest.mark.parametrize("command", [["search", "minister"], ["stats"], ["export"], ["dupes"]])
+def test_reading_a_corpus_that_does_not_exist_is_an_error_not_a_new_empty_one(command, tmp_path, capsys):
+    db = tmp_path / "typo.db"
+    code, _, err = run([*command, "--db", str(db)], capsys)
+    assert code == 2 and f"{db}: no such database" in err and len(err.strip().splitlines()) == 1
+    assert not db.exists()

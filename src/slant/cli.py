@@ -469,7 +469,7 @@ def dupes(
     from .dupes import groups
     from .store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         found = groups(store)
     console = Console(width=max(100, Console().width))
     console.print(f"{len(found)} groups of near-duplicates")
@@ -498,7 +498,7 @@ def search(
     from .search import search as run_search
     from .store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         hits = run_search(store, query, _filters(source, date_from, date_to, technique, frame, narrative, actor), limit)
     if format == "jsonl":
         for h in hits:
@@ -533,7 +533,7 @@ def stats(
     from .stats import stats as run_stats
     from .store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         result = run_stats(store, by, query, _filters(source, date_from, date_to, technique, frame, narrative, actor), limit)
     table = Table(title=f"by {by}", title_justify="left")
     for i, col in enumerate(result.columns):
@@ -559,7 +559,7 @@ def export(
     from .export import export as run_export
     from .store import open_store
 
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         n = run_export(store, format, out, query,
                        _filters(source, date_from, date_to, technique, frame, narrative, actor))
     typer.echo(f"exported {n} articles", err=True)

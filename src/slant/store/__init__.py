@@ -306,8 +306,10 @@ def _read_only_file(path: Path) -> bool:
     return not os.access(path, os.W_OK) or not (st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
-def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True) -> Store:
-    """Open the store at ``db`` (a path or URL), creating and migrating it as needed."""
+def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True, create: bool = True) -> Store:
+    """Open the store at ``db`` (a path or URL), creating and migrating it as needed. With
+    ``create=False`` (the commands that only read a corpus) a SQLite file that does not exist is
+    an error instead of a new empty corpus."""
     url_str = resolve_url(db)
     try:
         url = make_url(url_str)
@@ -320,6 +322,8 @@ def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True) -> 
         display = str(db) if db is not None and "://" not in str(db) else str(path)
         if not url.database or url.database == ":memory:":
             raise StoreError(f"{display}: an in-memory database cannot hold a corpus; give a file")
+        if not create and not path.exists():
+            raise StoreError(f"{display}: no such database (store articles first with `slant ingest --db {display}`)")
         if not path.parent.is_dir():
             raise StoreError(f"{display}: cannot create the database: folder {path.parent} does not exist")
         read_only = _read_only_file(path)
