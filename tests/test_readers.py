@@ -154,6 +154,19 @@ def test_jsonl_record_over_the_limit_is_refused(tmp_path):
     assert str(errors[0]).startswith(f"{path}:1: record too large")
 
 
+def test_text_longer_than_one_article_is_refused_and_the_rest_read(tmp_path):
+    from slant.text import MAX_ARTICLE_CHARS
+
+    words = "word " * (MAX_ARTICLE_CHARS // 5 + 10)
+    (tmp_path / "book.txt").write_text(words)
+    (tmp_path / "feed.jsonl").write_text('{"text": "' + words + '"}\n{"text": "A short story that fits."}\n')
+    arts, errors = split(iter_articles([tmp_path / "book.txt", tmp_path / "feed.jsonl"]))
+    assert [a.text for a in arts] == ["A short story that fits."]
+    assert len(errors) == 2 and all("text too long for one article" in str(e) for e in errors)
+    assert str(errors[0]).startswith(f"{tmp_path / 'book.txt'}: text too long")
+    assert str(errors[1]).startswith(f"{tmp_path / 'feed.jsonl'}#1: text too long")  # the record is named
+
+
 def test_json_array_and_pretty_printed_object(tmp_path):
     array = tmp_path / "many.json"
     array.write_text('[\n  {"title": "One", "text": "The first story is short."},\n  "junk",\n'

@@ -16,6 +16,9 @@ from .errors import InputError
 # megabytes is a dump, a binary or a mistake. Containers (JSONL, CSV, WARC) are streamed instead and
 # this limit applies to each record.
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+# And the text read from one input is one article only up to this many characters (a long feature
+# is 100,000): the parse needs about 1 GB of memory per 100,000 characters, and spaCy refuses longer.
+MAX_ARTICLE_CHARS = 1_000_000
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -99,6 +102,13 @@ def normalise(text: str) -> str:
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = _BLANK_LINES.sub("\n\n", text)
     return text.strip("\n ")
+
+
+def check_length(text: str, source: str) -> None:
+    """Refuse a text longer than one article can be (``MAX_ARTICLE_CHARS``)."""
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise InputError(source, f"text too long for one article ({len(text):,} characters > "
+                                 f"{MAX_ARTICLE_CHARS:,}); split it into articles")
 
 
 def check_text(text: str, source: str) -> None:

@@ -60,6 +60,14 @@ def test_bad_analyze_requests_get_clear_4xx(server, body, ctype, status, words):
     assert words.lower() in r.json()["detail"].lower()
 
 
+def test_a_text_longer_than_one_article_gets_400(server):
+    from slant.text import MAX_ARTICLE_CHARS
+
+    body = b"word " * (MAX_ARTICLE_CHARS // 5 + 10)
+    r = httpx.post(server + "/api/analyze", content=body, headers={"content-type": "text/plain"}, timeout=60)
+    assert r.status_code == 400 and "too long for one article" in r.json()["detail"]
+
+
 def test_bodies_over_10_mb_get_413(server):
     big = b"word " * (2 * 1024 * 1024 + 10)  # just over 10 MiB
     r = httpx.post(server + "/api/analyze", content=big, headers={"content-type": "text/plain"}, timeout=60)

@@ -235,6 +235,7 @@ class ActorFinder:
 
     # --- step 3 and 4: descriptions and pronouns ---------------------------------------------------
     def _references(self, doc, items: list[_Item], groups: dict[str, _Group]) -> list[_Item]:
+        text = doc.text  # spaCy builds this string anew on every access
         sent_of = [0] * len(doc)
         for si, s in enumerate(doc.sents):
             for t in range(s.start, s.end):
@@ -280,7 +281,7 @@ class ActorFinder:
                 continue
             si = sent_of[tok.i]
             low = tok.lower_
-            if low in PRONOUN_GENDER and tok.tag_ in ("PRP", "PRP$") and not _in_quotes(doc, tok.i):
+            if low in PRONOUN_GENDER and tok.tag_ in ("PRP", "PRP$") and not _in_quotes(doc, text, tok.i):
                 gender = PRONOUN_GENDER[low]
                 cands = ranked(si, 1, gender)
                 if cands and (len(cands) == 1 or cands[0][0] >= PRONOUN_RATIO * cands[1][0]) and cands[0][0] > 0:
@@ -296,8 +297,8 @@ class ActorFinder:
             lemma = tok.lemma_.lower()
             key = None
             if lemma in PERSON_NOUNS:
-                text = doc[start : end].text
-                words = " ".join(w.lower() for w in text.split()[1:])
+                phrase = doc[start : end].text
+                words = " ".join(w.lower() for w in phrase.split()[1:])
                 titled = [k for k in persons if words and words in groups[k].titles]
                 if len(titled) == 1:
                     key = titled[0]
@@ -317,7 +318,7 @@ class ActorFinder:
                 continue
             s_char = doc[start].idx
             e_char = doc[end - 1].idx + len(doc[end - 1])
-            out.append(_Item(s_char, e_char, kind_type, "description", key, doc.text[s_char:e_char], tok.i))
+            out.append(_Item(s_char, e_char, kind_type, "description", key, doc[start:end].text, tok.i))
             covered.update(range(start, end))
             bump(key, tok)
         return out
@@ -366,10 +367,10 @@ def _lower_the(surface: str) -> str:
     return "the" + s[3:] if s.startswith("The ") else s
 
 
-def _in_quotes(doc, i: int) -> bool:
+def _in_quotes(doc, text: str, i: int) -> bool:
     """Whether token ``i`` sits inside a quotation (an odd number of quote marks before it in its
-    paragraph): first and third persons there speak for the quoted speaker, not the story."""
-    text = doc.text
+    paragraph of ``text``, the doc's text): first and third persons there speak for the quoted
+    speaker, not the story."""
     pos = doc[i].idx
     para = text.rfind("\n", 0, pos) + 1
     seg = text[para:pos]

@@ -33,13 +33,14 @@ _POSSESSIVE_TAIL = re.compile(r"['\u2019\u2018]s?$")
 
 def mentions_from_doc(doc, gazetteer: gaz.Gazetteer | None = None) -> list[Mention]:
     gazetteer = gazetteer or gaz.load()
+    text = doc.text  # spaCy builds this string anew on every access: once, not per entity
     ents = [e for e in doc.ents if e.label_ in KEEP]
     out: list[Mention] = []
     for i, ent in enumerate(ents):
         nxt = ents[i + 1] if i + 1 < len(ents) else None
         if (
             ent.label_ != "PERSON" and nxt is not None and nxt.label_ == "PERSON"
-            and nxt.start == ent.end and doc.text[ent.end_char : nxt.start_char] == " "
+            and nxt.start == ent.end and text[ent.end_char : nxt.start_char] == " "
         ):
             continue  # a title before a name
         start, end = ent.start, ent.end
@@ -51,11 +52,11 @@ def mentions_from_doc(doc, gazetteer: gaz.Gazetteer | None = None) -> list[Menti
             continue
         span = doc[start:end]
         s_char, e_char = span.start_char, span.end_char
-        tail = _POSSESSIVE_TAIL.search(doc.text, s_char, e_char)
+        tail = _POSSESSIVE_TAIL.search(text, s_char, e_char)
         if tail is not None and tail.start() > s_char:
             e_char = tail.start()  # "McCarthy‘s" kept as one token by the tokenizer
         label = ent.label_
-        entry = gazetteer.lookup(doc.text[s_char:e_char])
+        entry = gazetteer.lookup(text[s_char:e_char])
         if entry is not None and entry.kind == "name":
             label = entry.type
         out.append(Mention(start=s_char, end=e_char, type=label))

@@ -284,7 +284,7 @@ class QuoteFinder:
                 continue
             for tok in sent:
                 if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
-                    self._according(doc, sent, tok, found, claimed, free)
+                    self._according(doc, art.text, sent, tok, found, claimed, free)
                 elif _is_cue(tok, INDIRECT_CUES) and not _nested_in_cue(tok):
                     self._reported(doc, art, sent, tok, found, claimed, free, paragraphs)
         found.sort(key=lambda f: (f.start, f.end))
@@ -349,7 +349,7 @@ class QuoteFinder:
                 return c, (c.left_edge.i, c.right_edge.i + 1)
         return None
 
-    def _according(self, doc, sent, tok, found, claimed, free) -> None:
+    def _according(self, doc, text: str, sent, tok, found, claimed, free) -> None:
         to = doc[tok.i + 1]
         pobj = next((c for c in to.children if c.dep_ == "pobj"), None)
         if pobj is None:
@@ -361,7 +361,7 @@ class QuoteFinder:
         else:
             a, b = right, sent.end
         s, e = _trim(doc, a, b)
-        if s is None or len(doc.text[s:e].split()) < 3 or not free(s, e):
+        if s is None or len(text[s:e].split()) < 3 or not free(s, e):
             return
         found.append(_Found(s, e, "indirect", speaker_tok=pobj, speaker_phrase=_np_range(pobj), cue=tok))
         claimed.append((s, e))

@@ -15,7 +15,8 @@ from importlib import import_module
 from pathlib import Path
 
 from ..errors import InputError
-from ..text import MAX_ARTICLE_BYTES
+from ..article import Article
+from ..text import MAX_ARTICLE_BYTES, check_length
 
 # Format name -> module under slant.readers.
 FORMATS = {
@@ -86,17 +87,25 @@ def iter_articles(
     input_format: str | None = None,
     max_bytes: int = MAX_ARTICLE_BYTES,
 ) -> Iterator[object]:
-    """Articles of every input, in order, with an ``InputError`` in place of each failure."""
+    """Articles of every input, in order, with an ``InputError`` in place of each failure (an
+    article whose text is longer than ``slant.text.MAX_ARTICLE_CHARS`` is one)."""
     if input_format is not None and input_format not in FORMATS:
         raise InputError(str(input_format), f"unknown input format; known: {', '.join(FORMATS)}")
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            yield from _read_dir(path, input_format, max_bytes)
+            items = _read_dir(path, input_format, max_bytes)
         elif path.exists():
-            yield from _read_file(path, input_format, max_bytes)
+            items = _read_file(path, input_format, max_bytes)
         else:
-            yield InputError(str(path), "no such file or directory")
+            items = iter([InputError(str(path), "no such file or directory")])
+        for item in items:
+            if isinstance(item, Article):
+                try:
+                    check_length(item.text, item.meta.path or str(path))
+                except InputError as exc:
+                    item = exc
+            yield item
 
 
 def read_path(path: str | Path, input_format: str | None = None) -> list:

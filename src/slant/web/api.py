@@ -18,7 +18,7 @@ from ..article import Article, Meta
 from ..errors import InputError, SlantError
 from ..search import Filters
 from ..stats import BY
-from ..text import decode
+from ..text import check_length, decode
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -178,6 +178,12 @@ def _first_error(exc: Exception) -> str:
 
 
 async def read_request(request: Request) -> Article:
+    art = await _read_body(request)
+    check_length(art.text, "<request>")
+    return art
+
+
+async def _read_body(request: Request) -> Article:
     ctype = request.headers.get("content-type", "")
     if ctype.lower().startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
         try:
