@@ -105,11 +105,22 @@ def test_graphml_writer_is_valid_xml(dravonia):
 
 
 def test_dot_writer(dravonia):
+    import copy
+
+    art = copy.deepcopy(dravonia)
+    art.actors[0].role = "Antagonist"
     out = io.StringIO()
-    graph.write(dravonia, "dot", out)
+    graph.write(art, "dot", out)
     text = out.getvalue()
     assert text.startswith("digraph ") and text.rstrip().endswith("}")
     assert 'label="accuse"' in text and "->" in text
+    # a node's role goes on a second line: DOT's own \n escape, not an escaped backslash
+    assert f'label="{art.actors[0].name}\\nAntagonist"' in text
+    assert "\\\\n" not in text
+
+
+def test_dot_strings_escape_quotes_and_break_lines():
+    assert graph._dot_str('say "no"\nnow') == '"say \\"no\\"\\nnow"'
 
 
 def test_unknown_format_is_refused(dravonia):

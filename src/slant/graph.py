@@ -117,7 +117,8 @@ def write_graphml(art: Article, out: TextIO) -> None:
 
 
 def _dot_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    """``s`` as a quoted DOT string; a line break becomes DOT's own ``\n`` (a centred new line)."""
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 _SHAPES = {"PERSON": "ellipse", "ORG": "box", "GPE": "hexagon", "NORP": "octagon"}
@@ -129,7 +130,7 @@ def write_dot(art: Article, out: TextIO) -> None:
     out.write(f"digraph {_dot_str(g['title'] or g['article'] or 'article')} {{\n")
     out.write("  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", fontsize=10];\n")
     for n in g["nodes"]:
-        label = n["name"] + (f"\\n{n['role']}" if n["role"] else "")
+        label = n["name"] + (f"\n{n['role']}" if n["role"] else "")
         attrs = [f"label={_dot_str(label)}", f"shape={_SHAPES.get(n['type'], 'ellipse')}"]
         if n["role"] in _ROLE_COLOURS:
             attrs.append(f'color="{_ROLE_COLOURS[n["role"]]}"')
