@@ -117,6 +117,23 @@ def test_user_taxonomy_end_to_end(tmp_path):
     assert {lab["label"] for lab in labels[:2]} & {"Foreign takeover of the port", "Jobs will be lost"}
 
 
+def test_user_taxonomy_leaves_an_unrelated_article_unlabelled(tmp_path):
+    """Matching is by what the text is about: a story on another subject reaches no harbour
+    narrative, while the harbour article reaches two (above)."""
+    story = tmp_path / "vaccine.txt"
+    story.write_text(
+        "Measles vaccination rates fall in rural schools\n\n"
+        "Health officials warned on Monday that fewer children in rural districts received the measles "
+        "vaccine this year. Doctors blamed long travel times to clinics and a shortage of nurses. "
+        "The ministry plans mobile clinics for the spring, and parents can book a visit online.\n\n"
+        "Paediatricians said the outbreak risk grows when coverage falls below 95 percent.", "utf-8")
+    out = tmp_path / "b.json"
+    assert main(["analyze", str(story), "--narratives", str(DL / "taxonomy.yaml"), "--format", "json",
+                 "--out", str(out)]) == 0
+    art = json.loads(out.read_text("utf-8"))
+    assert not [lab for lab in art["labels"] if lab["task"] == "harbour-narratives"]
+
+
 def test_narratives_check_reports_valid_file(capsys):
     assert main(["narratives", "check", str(DL / "taxonomy.yaml")]) == 0
     out = capsys.readouterr().out

@@ -356,12 +356,10 @@ def narratives_check(
     path: Annotated[Path, typer.Argument(help="Taxonomy YAML: narratives with name, description, examples.")],
 ) -> None:
     """Validate a taxonomy file and show which examples are confused with another narrative."""
-    from .doclabels import ENCODER_DIR, MODELS
-    from .encoder import OnnxEncoder
-    from .user_taxonomy import Background, check, load
+    from .user_taxonomy import check, load
 
     tax = load(path)
-    confusions, sim = check(tax, OnnxEncoder(ENCODER_DIR), Background.load(MODELS / "narratives" / "background.npz"))
+    confusions, sim = check(tax)
     n_ex = sum(len(n.examples) for n in tax.narratives)
     typer.echo(f"{path}: taxonomy {tax.name!r} is valid: {len(tax.narratives)} narratives, {n_ex} examples, "
                f"threshold {tax.threshold}")

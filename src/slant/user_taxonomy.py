@@ -3,7 +3,7 @@
 The file::
 
     name: energy-narratives          # the task name the labels get (default: the file's stem)
-    threshold: 0.45                  # optional: the least score a narrative needs to be reported
+    threshold: 0.25                  # optional: the least score a narrative needs (default 0.3)
     narratives:
       - name: Energy blackmail
         description: Russia uses gas supplies to pressure Europe.
@@ -11,11 +11,15 @@ The file::
           - Moscow turns off the taps whenever Brussels disagrees.
           - Without Russian gas, Europe will freeze this winter.
 
-Every description and example is embedded on its own (mean of the shared encoder's token states,
-L2-normalised); a sentence of an article scores against a narrative as its best cosine with the
-narrative's description and examples, and the article scores as the mean of its three best
-sentences, so one stray sentence does not label an article. The best sentences are the evidence.
-More examples (the "labelled examples" of a narrative) widen what it matches, with no training.
+Every description, example and article sentence is embedded on its own with static word-piece
+vectors (``WordVectors``: WordLlama, shipped in its PyPI package; no model of slant's own, no
+encoder pass); a sentence scores against a narrative as its best cosine with the narrative's
+description and examples, and the article scores as the mean of its three best sentences, so one
+stray sentence does not label an article. The best sentences are the evidence. More examples (the
+"labelled examples" of a narrative) widen what it matches, with no training. The static vectors
+carry what a text is about; the techniques encoder's states, tuned to persuasion, carry mostly how it
+is written: ranked against the SemEval-2025 narratives they did worse on every measure
+(``bench/user_taxonomy.py``), and an unrelated article scored as high as a matching one.
 
 :func:`load` validates the file and names the line of every problem (a missing name, a duplicate
 name, no examples); :func:`check` embeds the examples and lists those closer to another narrative
@@ -33,7 +37,10 @@ import numpy as np
 from .errors import SlantError
 
 TOP_SENTENCES = 3
-DEFAULT_THRESHOLD = 0.5
+# Cosines of static vectors: the harbour test taxonomy's two matching narratives score 0.26 and 0.27
+# on its own article, an unrelated article (the Belarus one) at most 0.15, and 200 SemEval-2025 war
+# and climate documents up to 0.29-0.34. A taxonomy sets its own ``threshold``; this is a start.
+DEFAULT_THRESHOLD = 0.3
 
 
 @dataclass
@@ -156,53 +163,39 @@ def _normalise(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9)
 
 
-class Background:
-    """What every text's mean state shares, removed before comparing (Mu and Viswanath, 2018,
-    "All-but-the-Top"): the fine-tuned encoder's mean states all point the same way (raw cosines
-    of unrelated sentences sit near 0.95), so the corpus mean and the top principal directions are
-    subtracted. Estimated by ``slant train narratives`` from the news corpora's article states and
-    stored as ``models/narratives/background.npz``; without that file nothing is removed."""
+class WordVectors:
+    """Static word-piece embeddings (WordLlama ``l2_supercat``, 256-d, whose weights ship inside
+    its PyPI package): a text is the weighted mean of its pieces' vectors, L2-normalised. Loaded
+    once per process, from the package's own folder (never downloaded); about 0.1 s."""
 
-    def __init__(self, mean: np.ndarray | None = None, components: np.ndarray | None = None):
-        self.mean = mean
-        self.components = components  # (k, h), orthonormal rows
+    _model = None
 
-    @classmethod
-    def load(cls, path: Path) -> Background:
-        if not Path(path).is_file():
-            return cls()
-        z = np.load(path)
-        return cls(z["mean"].astype(np.float32), z["components"].astype(np.float32))
+    def load(self):
+        if WordVectors._model is None:
+            try:
+                import wordllama
+                from wordllama import WordLlama
+            except ImportError:
+                raise SlantError("user taxonomies need the wordllama package (pip install wordllama)") from None
+            WordVectors._model = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+        return WordVectors._model
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        if self.mean is not None and self.mean.shape[0] == x.shape[-1]:
-            x = _normalise(x) - self.mean  # the background is estimated on unit vectors
-            if self.components is not None and len(self.components):
-                x = x - (x @ self.components.T) @ self.components
-        return _normalise(x)
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not len(texts):
+            return np.zeros((0, 256), np.float32)
+        return _normalise(np.asarray(self.load().embed(list(texts), norm=True), dtype=np.float32))
 
 
-def mean_states(enc, spans: Sequence[tuple[int, int]], background: Background | None = None) -> np.ndarray:
-    """Mean of the hidden states over each span, background removed, L2-normalised: (n, h)."""
-    from .encoder import pool_spans
-
-    pooled = pool_spans(enc, spans, "hidden")
-    pooled = pooled[:, : pooled.shape[1] // 2]
-    return (background or Background())(pooled)
-
-
-def embed_texts(encoder, texts: Sequence[str], background: Background | None = None) -> np.ndarray:
-    """Stand-alone embeddings of short texts (descriptions, examples): (n, h)."""
-    from .article import Article
-
-    arts = [Article(text=t) for t in texts]
-    encoder.encode(arts)
-    return np.concatenate([mean_states(a._encoded, [(0, len(a.text))], background) for a in arts], axis=0)
-
-
-def prepare(tax: UserTaxonomy, encoder, background: Background | None = None) -> None:
+def prepare(tax: UserTaxonomy, vectors: WordVectors | None = None) -> None:
+    """Embed the taxonomy's descriptions and examples once."""
     if not tax._vectors:
-        tax._vectors = [embed_texts(encoder, tax.texts(k), background) for k in range(len(tax.narratives))]
+        vectors = vectors or WordVectors()
+        tax._vectors = [vectors.embed(tax.texts(k)) for k in range(len(tax.narratives))]
+
+
+def sentence_vectors(art, vectors: WordVectors | None = None) -> np.ndarray:
+    """The article's sentences, embedded: (n_sentences, d)."""
+    return (vectors or WordVectors()).embed([art.text[s.start : s.end] for s in art.sentences])
 
 
 def sentence_scores(tax: UserTaxonomy, sentences: np.ndarray) -> np.ndarray:
@@ -229,10 +222,10 @@ class Confusion:
     other: float
 
 
-def check(tax: UserTaxonomy, encoder, background: Background | None = None) -> tuple[list[Confusion], np.ndarray]:
+def check(tax: UserTaxonomy, vectors: WordVectors | None = None) -> tuple[list[Confusion], np.ndarray]:
     """Examples that sit closer to another narrative than to their own (leave-one-out: an example
     is compared with its narrative's other texts), and the narratives' centroid similarities."""
-    prepare(tax, encoder, background)
+    prepare(tax, vectors)
     out = []
     for k, n in enumerate(tax.narratives):
         vecs = tax._vectors[k]

@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import user_taxonomy
 from ..article import Article, DocLabel
-from ..doclabels import MODELS, DocHeadAnalyser, encode_missing, sigmoid, top_sentences
+from ..doclabels import DocHeadAnalyser, sigmoid, top_sentences
 from .base import Analyser, batched
 
 TAXONOMY_FILE = Path(__file__).resolve().parent.parent / "data" / "narratives-semeval2025.yaml"
@@ -63,15 +63,10 @@ class Narratives(DocHeadAnalyser, Analyser):
     def load(self) -> None:
         path = self.options.get("taxonomy")
         if path and str(path) != "semeval2025":
-            from ..doclabels import ENCODER_DIR
-            from ..encoder import OnnxEncoder
-
             if getattr(self, "user", None) is None:
                 self.user = user_taxonomy.load(path)
-                self.background = user_taxonomy.Background.load(
-                    Path(self.options.get("model", MODELS / "narratives")) / "background.npz")
-                self.encoder = OnnxEncoder(Path(self.options.get("encoder", ENCODER_DIR)),
-                                           threads=self.options.get("threads"))
+                self.vectors = user_taxonomy.WordVectors()
+                self.vectors.load()
                 self.adds_tasks = (self.user.name,)
             return
         self.user = None
@@ -85,19 +80,16 @@ class Narratives(DocHeadAnalyser, Analyser):
         if self.user is None:
             yield from super().pipe(articles, batch_size)
             return
-        user_taxonomy.prepare(self.user, self.encoder, self.background)
+        user_taxonomy.prepare(self.user, self.vectors)
         for batch in batched(articles, batch_size):
             yield from self._run_user(batch)
 
     def _run_user(self, batch: list[Article]) -> Iterator[Article]:
         tax = self.user
-        encode_missing(self.encoder, batch)
         for art in batch:
             labels = []
-            if len(art._encoded) and art.sentences:
-                sent = user_taxonomy.sentence_scores(
-                    tax, user_taxonomy.mean_states(art._encoded, [(s.start, s.end) for s in art.sentences],
-                                                   self.background))
+            if art.sentences:
+                sent = user_taxonomy.sentence_scores(tax, user_taxonomy.sentence_vectors(art, self.vectors))
                 doc = user_taxonomy.article_scores(sent)
                 for j in np.argsort(-doc, kind="stable").tolist():
                     if doc[j] >= tax.threshold:

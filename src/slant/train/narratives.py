@@ -52,35 +52,6 @@ def split(ids: list[str], texts: dict[str, str]) -> dict[str, list[str]]:
     return {"train": parts["train"], "validation": parts["test"]}
 
 
-def hidden_size(width: int) -> int:
-    """The encoder's hidden size from the feature width (2 * hidden + 2 * technique logits)."""
-    from ..doclabels import ENCODER_DIR
-    from ..encoder import OnnxEncoder
-
-    n_tech = len(OnnxEncoder(ENCODER_DIR).config.get("labels") or [])
-    return (width - 2 * n_tech) // 2
-
-
-def _other_corpus(data_dir: Path, log) -> np.ndarray | None:
-    try:
-        docs = corpora.semeval2023_doc_labels(data_dir, 1)
-    except Exception:  # noqa: BLE001 - the background is estimated from what is there
-        return None
-    return corpus_features("semeval2023-en", [(d.id, d.article) for d in docs], log=log, cached_only=True)
-
-
-def write_background(folder: Path, feats: list[np.ndarray], k: int = 3) -> None:
-    """The mean and top ``k`` principal directions of the articles' mean states, removed before
-    comparing embeddings of a user taxonomy (``slant.user_taxonomy.Background``)."""
-    x = np.concatenate(feats, axis=0)
-    h = hidden_size(x.shape[1])
-    m = x[:, :h].astype(np.float64)
-    m = m / np.linalg.norm(m, axis=1, keepdims=True)
-    mean = m.mean(axis=0)
-    _, _, vt = np.linalg.svd(m - mean, full_matrices=False)
-    np.savez_compressed(folder / "background.npz", mean=mean.astype(np.float32), components=vt[:k].astype(np.float32))
-
-
 def train(data_dir: Path, out_dir: Path | None = None, log=print, **options) -> dict:
     require_sklearn()
     docs = corpora.semeval2025_narratives(data_dir, "EN")
@@ -158,6 +129,5 @@ change; `data/narratives-semeval2025.yaml`), subtask 2, English.
 - **Date**: {today}. Rebuild: `slant train narratives`; score: `slant eval narratives`.
 """
     save_head(folder, w, b, config, card)
-    write_background(folder, [x] + ([other] if (other := _other_corpus(data_dir, log)) is not None else []))
     log(f"narratives: validation samples-F1 {f_n:.3f} (narratives), {f_s:.3f} (sub-narratives); wrote {folder}")
     return scores
