@@ -36,6 +36,7 @@ class Piece:
     end: int
     spans: list[int] = field(default_factory=list)  # technique span indices
     cats: list[int] = field(default_factory=list)  # category indices, ascending
+    lanes: list[int] = field(default_factory=list)  # the underline lane of each category here
     actors: list[int] = field(default_factory=list)
     quote: bool = False
 
@@ -54,7 +55,8 @@ class Piece:
         attrs = f' data-s="{" ".join(map(str, self.spans))}" tabindex="0"' if self.spans else ""
         if self.actors:
             attrs += f' data-a="{" ".join(map(str, self.actors))}"'
-        opened = "".join(f'<mark class="hl c{int(c)}">' for c in self.cats)
+        lanes = self.lanes or [0] * len(self.cats)
+        opened = "".join(f'<mark class="hl c{int(c)} l{min(int(k), MAX_LANE)}">' for c, k in zip(self.cats, lanes))
         return f'<span class="{cls}"{attrs}>{opened}{text}{"</mark>" * len(self.cats)}</span>'
 
 
@@ -101,6 +103,38 @@ def technique_info() -> dict[str, dict]:
             for t in tax.techniques}
 
 
+MAX_LANE = 3  # deeper overlaps share the last lane
+
+
+def underline_lanes(spans: list[tuple[int, int, int]]) -> dict[int, list[tuple[int, int, int]]]:
+    """category -> its runs (start, end, lane): the category's (start, end) spans in ``spans``
+    (start, end, category) fused where they touch, each run given the lowest lane that no run
+    overlapping it holds, so underlines stack only where spans of different categories overlap."""
+    runs: list[list[int]] = []
+    for cat in sorted({c for _, _, c in spans}):
+        for s, e in sorted((s, e) for s, e, c in spans if c == cat and e > s):
+            if runs and runs[-1][2] == cat and s <= runs[-1][1]:
+                runs[-1][1] = max(runs[-1][1], e)
+            else:
+                runs.append([s, e, cat])
+    out: dict[int, list[tuple[int, int, int]]] = {}
+    active: list[tuple[int, int]] = []  # (end, lane) of the placed runs still open
+    for s, e, cat in sorted(runs, key=lambda r: (r[0], -r[1])):
+        active = [(b, lane) for b, lane in active if b > s]
+        taken = {lane for _, lane in active}
+        lane = next(k for k in range(len(taken) + 1) if k not in taken)
+        active.append((e, lane))
+        out.setdefault(cat, []).append((s, e, lane))
+    return out
+
+
+def _lane_at(runs: dict[int, list[tuple[int, int, int]]], cat: int, offset: int) -> int:
+    """The lane of ``cat``'s run holding ``offset`` (a category's runs are disjoint and sorted)."""
+    mine = runs.get(cat, [])
+    k = bisect.bisect_right(mine, (offset, float("inf"), 0)) - 1
+    return mine[k][2] if k >= 0 and mine[k][0] <= offset < mine[k][1] else 0
+
+
 def _cat_of(name: str, info: dict[str, dict]) -> int:
     entry = info.get(name)
     return entry["cat"] if entry else len(PALETTE) - 1
@@ -141,6 +175,7 @@ def layout(art: Article) -> list[ParagraphView]:
     quote_cov = cover(quotes)
     ment_actor = [m.actor for m in art.entities if m.actor >= 0]
     tech_cat = [_cat_of(t.technique, info) for t in art.techniques]
+    lanes = underline_lanes([(s, e, c) for (s, e), c in zip(tech, tech_cat)])
 
     scores: dict[int, list[dict]] = {}
     for layer in ("subjectivity", "claims"):
@@ -153,9 +188,15 @@ def layout(art: Article) -> list[ParagraphView]:
                 {"kind": "technique", "name": name, "label": info.get(name, {}).get("label", name),
                  "cat": _cat_of(name, info), "score": score})
     for lab in art.labels:
-        if lab.paragraph >= 0:
-            badges.setdefault(lab.paragraph, []).append(
-                {"kind": "label", "name": lab.label, "label": f"{lab.task}: {lab.label}", "cat": -1, "score": lab.score})
+        if lab.paragraph < 0:
+            continue
+        if lab.task == "subjectivity":  # the paragraph's share of subjective sentences, not a SUBJ score
+            badge = {"kind": "label", "name": "share of subjective sentences", "label": "subjective",
+                     "cat": -1, "score": lab.score, "shown": f"{lab.score:.0%}"}
+        else:
+            badge = {"kind": "label", "name": lab.label, "label": f"{lab.task}: {lab.label}", "cat": -1,
+                     "score": lab.score}
+        badges.setdefault(lab.paragraph, []).append(badge)
 
     def pieces(s: int, e: int) -> list[Piece]:
         out = []
@@ -163,7 +204,8 @@ def layout(art: Article) -> list[ParagraphView]:
         while k < len(cuts_sorted) - 1 and cuts_sorted[k] < e:
             a, b = cuts_sorted[k], min(cuts_sorted[k + 1], e)
             sp = tech_cov[k]
-            out.append(Piece(text[a:b], a, b, sp, sorted({tech_cat[i] for i in sp}),
+            cats = sorted({tech_cat[i] for i in sp})
+            out.append(Piece(text[a:b], a, b, sp, cats, [_lane_at(lanes, c, a) for c in cats],
                              sorted({ment_actor[i] for i in ment_cov[k]}), bool(quote_cov[k])))
             k += 1
         return out

@@ -1,0 +1,42 @@
+"""The article page's layout of technique underlines (no server needed)."""
+
+from __future__ import annotations
+
+from slant.article import Article, Span, TechniqueSpan
+from slant.web.view import layout, underline_lanes
+
+
+def test_a_span_that_overlaps_no_other_sits_in_the_first_lane_whatever_its_category():
+    lanes = underline_lanes([(0, 5, 0), (10, 16, 5), (20, 30, 7)])
+    assert {c: [r[2] for r in runs] for c, runs in lanes.items()} == {0: [0], 5: [0], 7: [0]}
+
+
+def test_overlapping_categories_stack_and_one_category_fuses():
+    lanes = underline_lanes([(0, 20, 5), (5, 10, 1), (8, 12, 2), (15, 25, 5), (30, 40, 1)])
+    assert lanes[5] == [(0, 25, 0)]  # two spans of one category: one run
+    assert lanes[1] == [(5, 10, 1), (30, 40, 0)]  # stacked only where it overlaps
+    assert lanes[2] == [(8, 12, 2)]
+
+
+def test_the_page_marks_a_lone_span_in_lane_zero():
+    text = "The corrupt elite lied again today."
+    art = Article(text=text, paragraphs=[Span(start=0, end=len(text))])
+    art.techniques = [TechniqueSpan(start=4, end=11, technique="Loaded_Language", confidence=0.3, paragraph=0),
+                      TechniqueSpan(start=4, end=17, technique="Name_Calling-Labeling", confidence=0.6,
+                                    paragraph=0)]
+    html = "".join(str(p.html()) for p in layout(art))
+    loaded = next(p for p in layout(art)[0].sentences[0].pieces if p.text == "corrupt")
+    assert len(loaded.cats) == 2 and sorted(loaded.lanes) == [0, 1]
+    assert "l0" in html and "l1" in html
+    elite = next(p for p in layout(art)[0].sentences[0].pieces if "elite" in p.text)
+    assert elite.lanes == [loaded.lanes[loaded.cats.index(elite.cats[0])]]  # a run keeps its lane
+
+
+def test_a_paragraphs_subjectivity_badge_reads_as_a_share():
+    from slant.article import DocLabel
+
+    text = "It is a disgrace. Prices rose."
+    art = Article(text=text, paragraphs=[Span(start=0, end=len(text))])
+    art.labels = [DocLabel(task="subjectivity", label="SUBJ", score=0.5, paragraph=0)]
+    (badge,) = layout(art)[0].badges
+    assert badge["label"] == "subjective" and badge["shown"] == "50%"
