@@ -40,3 +40,13 @@ def test_a_paragraphs_subjectivity_badge_reads_as_a_share():
     art.labels = [DocLabel(task="subjectivity", label="SUBJ", score=0.5, paragraph=0)]
     (badge,) = layout(art)[0].badges
     assert badge["label"] == "subjective" and badge["shown"] == "50%"
+
+
+def test_the_articles_subjectivity_reads_as_a_share_in_the_labels_panel():
+    from slant.article import DocLabel
+    from slant.web.view import labels_by_task
+
+    art = Article(text="It is a disgrace. Prices rose.")
+    art.labels = [DocLabel(task="subjectivity", label="SUBJ", score=0.32)]
+    (item,) = labels_by_task(art)["subjectivity"]
+    assert item["label"] == "subjective sentences" and item["shown"] == "32%"

@@ -245,8 +245,10 @@ def labels_by_task(art: Article) -> dict[str, list[dict]]:
             continue
         ev = [{"sentence": sentence_of(art, e.start), "start": e.start, "text": art.span_text(e)[:160]}
               for e in lab.evidence]
-        out.setdefault(lab.task, []).append({"label": lab.label, "score": lab.score, "evidence": ev,
-                                             "extra": lab.extra})
+        item = {"label": lab.label, "score": lab.score, "evidence": ev, "extra": lab.extra}
+        if lab.task == "subjectivity":  # the article's share of subjective sentences
+            item.update(label="subjective sentences", shown=f"{lab.score:.0%}")
+        out.setdefault(lab.task, []).append(item)
     # The usual tasks first, in the order analysts read them.
     order = {"genre": 0, "frames": 1, "narratives": 2, "subnarratives": 3}
     return dict(sorted(out.items(), key=lambda kv: (order.get(kv[0], 9), kv[0])))
