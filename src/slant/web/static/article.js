@@ -190,9 +190,12 @@
       edgeEls.forEach(function (x) {
         var a = byId[x.e.source], b = byId[x.e.target];
         var dx = b.x - a.x, dy = b.y - a.y, d = Math.sqrt(dx * dx + dy * dy) || 1;
-        x.line.setAttribute("x1", a.x + dx / d * a.r); x.line.setAttribute("y1", a.y + dy / d * a.r);
-        x.line.setAttribute("x2", b.x - dx / d * (b.r + 2)); x.line.setAttribute("y2", b.y - dy / d * (b.r + 2));
-        x.label.setAttribute("x", (a.x + b.x) / 2); x.label.setAttribute("y", (a.y + b.y) / 2 - 4);
+        // Shifted to the left of the direction of travel: "A accuses B" and "B keeps A" run side
+        // by side instead of one over the other, each label on its own side.
+        var nx = -dy / d, ny = dx / d;
+        x.line.setAttribute("x1", a.x + dx / d * a.r + 3 * nx); x.line.setAttribute("y1", a.y + dy / d * a.r + 3 * ny);
+        x.line.setAttribute("x2", b.x - dx / d * (b.r + 2) + 3 * nx); x.line.setAttribute("y2", b.y - dy / d * (b.r + 2) + 3 * ny);
+        x.label.setAttribute("x", (a.x + b.x) / 2 + 12 * nx); x.label.setAttribute("y", (a.y + b.y) / 2 + 12 * ny + 3);
       });
       nodeEls.forEach(function (x) {
         x.c.setAttribute("cx", x.n.x); x.c.setAttribute("cy", x.n.y);
@@ -200,6 +203,20 @@
       });
     }
     render();
+    // Zoom to the drawing: the layout rarely fills its 560 x 380 box, and the side panel shows the
+    // box at about half size, which left names in 6-pixel type. Names need room on both sides.
+    function fit() {
+      var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+      nodes.forEach(function (n) {
+        var half = Math.max(n.r, 3.2 * n.name.length);
+        x0 = Math.min(x0, n.x - half); x1 = Math.max(x1, n.x + half);
+        y0 = Math.min(y0, n.y - n.r - 4); y1 = Math.max(y1, n.y + n.r + 16);
+      });
+      var w = Math.max(x1 - x0 + 24, 280), h = Math.max(y1 - y0 + 24, 190);
+      var cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+      svg.setAttribute("viewBox", [cx - w / 2, cy - h / 2, w, h].map(Math.round).join(" "));
+    }
+    fit();
     // Dragging: pointer events in SVG coordinates; a click without movement opens the actor.
     var drag = null;
     function toSvg(ev) {
@@ -218,6 +235,7 @@
       });
       x.g.addEventListener("pointerup", function () {
         if (drag && !drag.moved) openActor(x.n.id);
+        if (drag && drag.moved) fit();
         drag = null;
       });
     });
