@@ -13,7 +13,13 @@
     if (text != null) n.textContent = text;
     return n;
   }
-  function short(s, n) { s = String(s); return s.length > n ? s.slice(0, n - 1) + "…" : s; }
+  // Long names keep both ends: a narrative and its sub-narratives share their beginning.
+  function short(s, n) {
+    s = String(s);
+    if (s.length <= n) return s;
+    var head = Math.ceil((n - 1) / 2);
+    return s.slice(0, head) + "…" + s.slice(s.length - (n - 1 - head));
+  }
   function filterLink(by, key) {
     if (!FILTER[by]) return null;
     var params = new URLSearchParams(location.search);
