@@ -88,6 +88,14 @@ def test_a_place_the_story_only_happens_in_gets_no_role():
     by_name = {a.name: a for a in art.actors}
     assert by_name["Sochi"].role is None and not by_name["Sochi"].evidence
     assert any(a.role in MAIN_ROLES for a in art.actors if a.name != "Sochi")
+    # the report lists it under the actors table as a setting, not as an uncast actor
+    from slant.sinks.report import ReportSink
+
+    buf = io.StringIO()
+    ReportSink(buf, width=200).write(art)
+    page = buf.getvalue()
+    assert "settings, places the story only happens in: Sochi (2)" in page
+    assert not any(line.startswith("│ Sochi ") for line in page.splitlines())
 
 
 def test_report_shows_roles_with_the_sentences_that_cast_them(capsys, harbour):

@@ -209,11 +209,18 @@ def _actors_table(art: Article) -> Table | None:
     counts: dict[int, int] = defaultdict(int)
     for m in art.entities:
         counts[m.actor] += 1
-    t = Table(title="Actors", title_justify="left")
+    from ..analysers.roles import PLACE_TYPES
+
     cast = any(a.evidence for a in art.actors)  # the roles analyser ran: show the sentences that cast them
+    # With roles, a place the roles analyser left uncast is where the story happens ("the meeting in
+    # Sochi"), not an actor: one line under the table instead of a row.
+    settings = [a for a in art.actors if cast and not a.role and a.type in PLACE_TYPES]
+    caption = "settings, places the story only happens in: " + ", ".join(
+        f"{a.name} ({counts[a.id]})" for a in sorted(settings, key=lambda a: -counts[a.id])) if settings else None
+    t = Table(title="Actors", title_justify="left", caption=caption, caption_justify="left")
     for col in ("actor", "type", "role", "fine roles", "mentions", "aliases") + (("cast by",) if cast else ()):
         t.add_column(col)
-    for a in sorted(art.actors, key=lambda a: -counts[a.id]):
+    for a in sorted((a for a in art.actors if a not in settings), key=lambda a: -counts[a.id]):
         # the role with its probability: the roles model is weak (README), so its doubt is shown
         role = f"{a.role} {a.scores[a.role]:.2f}" if a.role and a.role in a.scores else (a.role or "")
         row = [a.name, a.type, role, ", ".join(a.fine_roles), str(counts[a.id]), ", ".join(a.aliases)]
