@@ -261,3 +261,24 @@ def test_blas_keeps_to_one_thread_while_batches_are_in_flight(analyser):
         assert blas_threads() and set(blas_threads()) == {1}
         list(arts)
         assert blas_threads() == before
+
+
+def test_blas_limit_is_lifted_when_the_last_of_overlapping_blocks_ends():
+    """Two pipelines in two threads: the first to finish must not lift the limit under the other,
+    and the last must give back the old setting."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from slant.encoder import blas_on_one_thread
+
+    def blas_threads():
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        a, b = blas_on_one_thread(), blas_on_one_thread()
+        a.__enter__()
+        b.__enter__()
+        a.__exit__(None, None, None)  # the first ends while the second still runs
+        assert blas_threads() == {1}
+        b.__exit__(None, None, None)
+        assert blas_threads() == before

@@ -38,7 +38,8 @@ DEFAULT_STREAMS = 4  # sessions side by side when neither the caller nor SLANT_T
 PARALLEL_FROM = 8  # batches of windows from which the worker streams join the caller
 
 
-_blas = None
+_blas: dict = {"controller": None, "limiter": None, "depth": 0}  # shared by every thread of the process
+_blas_lock = threading.Lock()
 
 
 @contextmanager
@@ -46,14 +47,24 @@ def blas_on_one_thread() -> Iterator[None]:
     """numpy's BLAS limited to one thread inside the block (as before it, after). The heads' matrix
     products over a batch are large enough for OpenBLAS to start its own threads, which spin on
     the cores the encoder's sessions are running on: measured on 2 cores, the techniques analyser
-    ran at 0.59 of the bare encoder pass with them and 0.81 without."""
-    global _blas
-    if _blas is None:
-        from threadpoolctl import ThreadpoolController
+    ran at 0.59 of the bare encoder pass with them and 0.81 without. The limit is process-wide, so
+    blocks running at once in several threads share one: it is lifted when the last one ends."""
+    with _blas_lock:
+        if _blas["depth"] == 0:
+            if _blas["controller"] is None:
+                from threadpoolctl import ThreadpoolController
 
-        _blas = ThreadpoolController()
-    with _blas.limit(limits=1, user_api="blas"):
+                _blas["controller"] = ThreadpoolController()
+            _blas["limiter"] = _blas["controller"].limit(limits=1, user_api="blas")
+        _blas["depth"] += 1
+    try:
         yield
+    finally:
+        with _blas_lock:
+            _blas["depth"] -= 1
+            if _blas["depth"] == 0:
+                _blas["limiter"].restore_original_limits()
+                _blas["limiter"] = None
 
 
 @dataclass
