@@ -171,3 +171,11 @@ def test_reading_a_corpus_that_does_not_exist_is_an_error_not_a_new_empty_one(co
     code, _, err = run([*command, "--db", str(db)], capsys)
     assert code == 2 and f"{db}: no such database" in err and len(err.strip().splitlines()) == 1
     assert not db.exists()
+
+
+def test_ingest_without_db_writes_slant_db_in_the_working_folder(sample_path, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("SLANT_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["ingest", str(sample_path), "-a", "segment"], capsys)
+    assert code == 0, err
+    assert (tmp_path / "slant.db").is_file() and "1 stored" in err

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from slant import cli, formats
-from slant.analysers.subjectivity import HEAD_FILE, MODEL_DIR, Subjectivity, summarise
+from slant.analysers.subjectivity import HEAD_FILE, MODEL_DIR, summarise
 from slant.article import Article, Sentence, SentenceScore, Span
 from slant.corpora import read_subjectivity_tsv
 from slant.errors import SlantError

@@ -6,6 +6,7 @@ non-zero exit; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import Enum
 from pathlib import Path
@@ -103,7 +104,6 @@ def analyze(
     exit status is 1 if any input failed.
     """
     from . import pipeline as pipeline_mod
-    from .readers import iter_articles
     from .sinks import open_sink
 
     overrides = {"analysers": [a.strip() for a in analysers.split(",") if a.strip()]} if analysers else {}
@@ -581,8 +581,6 @@ def serve(
     Bound to 127.0.0.1 by default. Bound to any other address, it needs a token in $SLANT_TOKEN and
     every request must carry it (Authorization: Bearer TOKEN, or ?token=TOKEN once in a browser).
     """
-    import os
-
     from .web import check_port
     from .web import serve as run_server
     from .web.security import check_bind

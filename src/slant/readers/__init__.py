@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from importlib import import_module
 from pathlib import Path
 
-from ..errors import InputError
 from ..article import Article
+from ..errors import InputError
 from ..text import MAX_ARTICLE_BYTES, check_length
 
 # Format name -> module under slant.readers.
