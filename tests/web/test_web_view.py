@@ -50,3 +50,23 @@ def test_the_articles_subjectivity_reads_as_a_share_in_the_labels_panel():
     art.labels = [DocLabel(task="subjectivity", label="SUBJ", score=0.32)]
     (item,) = labels_by_task(art)["subjectivity"]
     assert item["label"] == "subjective sentences" and item["shown"] == "32%"
+
+
+def test_the_actor_panel_shows_each_role_with_its_probability():
+    """The page renders an analysed article's actors with the roles model's probability, as the
+    terminal report does (the model is weak, so its doubt is shown)."""
+    import re
+    from pathlib import Path
+
+    from fastapi.testclient import TestClient
+
+    from slant.web import create_app
+
+    text = (Path(__file__).resolve().parents[2] / "examples" / "harbour-deal-2023.txt").read_text("utf-8")
+    app = create_app(analysers=["segment", "entities", "actors", "roles"])
+    with TestClient(app) as client:
+        r = client.post("/analyze", content=text.encode("utf-8"), headers={"content-type": "text/plain"})
+    assert r.status_code == 200
+    roles = re.findall(r'<span class="role role-\w+"[^>]*>(\w+) (\d\.\d\d)</span>', r.text)
+    assert roles and all(name in ("Protagonist", "Antagonist", "Innocent") for name, _ in roles)
+    assert all(0 < float(p) <= 1 for _, p in roles)
