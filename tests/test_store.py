@@ -308,3 +308,12 @@ def test_store_errors_name_the_database(tmp_path):
         open_store("mysql://localhost/x")
     with open_store(tmp_path / "x.db") as store, store.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_chart_labels_keep_both_ends_of_a_long_name():
+    from slant.stats import _short
+
+    narrative = "URW: Discrediting the West, Diplomacy"
+    sub = narrative + ": The West does not care about Ukraine, only about its interests"
+    assert _short(narrative) == narrative
+    assert len(_short(sub)) == 48 and _short(sub).startswith("URW: Discrediting") and _short(sub).endswith("its interests")

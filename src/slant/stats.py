@@ -79,6 +79,7 @@ def plot(table: Table, path: str | Path, title: str | None = None) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     path = Path(path)
     rows = table.rows if table.by == "month" else list(reversed(table.rows[:40]))
@@ -90,6 +91,7 @@ def plot(table: Table, path: str | Path, title: str | None = None) -> Path:
         ax.barh(range(len(rows)), values, color="#4c72b0")
         ax.set_yticks(range(len(rows)), labels, fontsize=8)
         ax.set_xlabel(table.columns[1])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.25 of an article
         ax.set_title(title or f"{table.columns[1]} by {table.by}")
         for i, v in enumerate(values):
             ax.text(v, i, f" {v}", va="center", fontsize=7)
@@ -104,4 +106,9 @@ def plot(table: Table, path: str | Path, title: str | None = None) -> Path:
 
 
 def _short(label: str, width: int = 48) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
+    """``label`` cut to ``width`` keeping both ends: a narrative and its sub-narratives share their
+    beginning."""
+    if len(label) <= width:
+        return label
+    head = (width - 1 + 1) // 2
+    return label[:head] + "…" + label[len(label) - (width - 1 - head):]
