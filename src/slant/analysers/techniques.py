@@ -226,6 +226,23 @@ def sentence_spans_of(text: str, paragraphs: Sequence[tuple[int, int]]) -> list[
     return [(x.start, x.end) for a, b in paragraphs for x in split_sentences(text, a, b)]
 
 
+def _sentence_layout(mean: np.ndarray, top: np.ndarray, k: int, t: int) -> np.ndarray:
+    """The sentence head's input from the mean and max pools of [hidden (k), logits (t), token
+    probabilities (t)]: mean and max of the states, mean and max of the logits, max of the probs."""
+    return np.hstack([mean[:, :k], top[:, :k], mean[:, k : k + t], top[:, k : k + t], top[:, k + t :]])
+
+
+def _stacked_starts(encs: Sequence[Encoded], texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The texts laid end to end, one character apart: each text's first character in the stack,
+    and the stacked start of every token of all the encodings (in order, so one ``searchsorted``
+    places a character range of any text)."""
+    base = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]]).astype(np.int64)
+    if not sum(len(e) for e in encs):
+        return base, np.zeros(0, dtype=np.int64)
+    starts = np.concatenate([e.offsets[:, 0] for e in encs]).astype(np.int64)
+    return base, starts + np.repeat(base, [len(e) for e in encs])
+
+
 def combine_paragraph(head: np.ndarray, smax: np.ndarray | None, lex: np.ndarray | None,
                       lexical_weight: float) -> np.ndarray:
     """Paragraph scores from the paragraph head, the strongest token of each technique in the
@@ -294,11 +311,12 @@ class TechniqueModel:
             probs = a * probs + (1 - a) * self._word_rows([enc], [text])
         return probs
 
-    def _word_rows(self, encs: Sequence[Encoded], texts: Sequence[str]) -> np.ndarray:
+    def _word_rows(self, encs: Sequence[Encoded], texts: Sequence[str],
+                   stacked: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """The word tagger's probabilities for the tokens of all the texts, stacked: each token
         gets the row of the word it begins inside (zeros outside words). The tagger runs once
         over all the texts, laid end to end one character apart, and one lookup places every
-        token of the batch."""
+        token of the batch. ``stacked``: ``_stacked_starts(encs, texts)``, when the caller has it."""
         assert self.words is not None
         out = np.zeros((sum(len(e) for e in encs), len(self.names)), dtype=np.float32)
         if not len(out):
@@ -308,15 +326,13 @@ class TechniqueModel:
             pieces = [(enc.ids, enc.offsets) if enc.ids is not None else tokenize(self.encoder.tokenizer, [text])[0]
                       for enc, text in zip(encs, texts, strict=True)]
         tagged = self.words.probs_many(texts, pieces)
-        base = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        base, tok = stacked or _stacked_starts(encs, texts)
         n_words = sum(len(ws) for ws, _ in tagged)
         if not n_words:
             return out
         bounds = np.fromiter((x + b for (ws, _), b in zip(tagged, base.tolist()) for w in ws for x in w[:2]),
                              dtype=np.int64, count=2 * n_words).reshape(-1, 2)
         wp = np.vstack([p for _, p in tagged])
-        tok = np.concatenate([e.offsets[:, 0] for e in encs]).astype(np.int64) + \
-            np.repeat(base, [len(e) for e in encs])
         idx = np.searchsorted(bounds[:, 0], tok, side="right") - 1
         inside = (idx >= 0) & (tok < bounds[np.clip(idx, 0, None), 1])
         out[inside] = wp[idx[inside]]
@@ -372,11 +388,10 @@ class TechniqueModel:
         """What the sentence head reads: mean and max of the token states and of the technique
         logits over each span, and the strongest token probability of each technique in it."""
         hidden, logits = enc.outputs["hidden"], enc.outputs["techniques"]
-        k, t = hidden.shape[1], logits.shape[1]
         # one pass of sums and one of maxima over the three side by side
         mean, top = pool_rows(np.hstack([hidden, logits, probs.astype(np.float32, copy=False)]),
                               *span_rows(enc, spans))
-        return np.hstack([mean[:, :k], top[:, :k], mean[:, k : k + t], top[:, k : k + t], top[:, k + t :]])
+        return _sentence_layout(mean, top, hidden.shape[1], logits.shape[1])
 
     def sentence_probs(self, enc: Encoded, probs: np.ndarray, spans: Sequence[tuple[int, int]]) -> np.ndarray:
         if self.sent_w is None or not spans or not len(enc):
@@ -458,14 +473,12 @@ class TechniqueModel:
         logits = np.vstack([e.outputs["techniques"] for e in live]) if live else np.zeros((0, t), np.float32)
         hidden = np.vstack([e.outputs["hidden"] for e in live]) if live else \
             np.zeros((0, self.para_w.shape[0] // 2), np.float32)
+        text_base, tok_key = _stacked_starts(encs, texts)
         probs = _sigmoid(logits)
         if self.words is not None:
             a = self.words_weight
-            probs = a * probs + (1 - a) * self._word_rows(encs, texts)
+            probs = a * probs + (1 - a) * self._word_rows(encs, texts, (text_base, tok_key))
         # every sentence, then every paragraph, of each article as a range of the stacked rows
-        text_base = np.cumsum([0] + [len(x) + 1 for x in texts[:-1]])
-        tok_key = np.concatenate([e.offsets[:, 0] for e in live]).astype(np.int64) + \
-            np.repeat(text_base, n_tok) if live else np.zeros(0, dtype=np.int64)
         bounds = np.asarray([(a + tb, b + tb) for tb, ss, ps in zip(text_base.tolist(), sentences, paras)
                              for a, b in (*ss, *ps)], dtype=np.int64).reshape(-1, 2)
         lo, hi = np.searchsorted(tok_key, bounds[:, 0]), np.searchsorted(tok_key, bounds[:, 1])
@@ -478,8 +491,8 @@ class TechniqueModel:
         sp = np.zeros((int(is_sent.sum()), t), dtype=np.float32)
         if self.sent_w is not None and len(sp):
             m, x = mean[is_sent], top[is_sent]
-            feats = np.hstack([m[:, :k], x[:, :k], m[:, k : k + t], x[:, k : k + t], x[:, k + t :]])
-            sp = np.where(empty[is_sent], 0.0, _sigmoid(feats @ self.sent_w + self.sent_b)).astype(np.float32)
+            sp = np.where(empty[is_sent], 0.0, _sigmoid(_sentence_layout(m, x, k, t) @ self.sent_w + self.sent_b)
+                          ).astype(np.float32)
         m, x = mean[~is_sent], top[~is_sent]
         head = np.where(empty[~is_sent], 0.0,
                         _sigmoid(np.hstack([m[:, :k], x[:, :k]]) @ self.para_w + self.para_b)).astype(np.float32)
