@@ -183,7 +183,7 @@ class WordVectors:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not len(texts):
             return np.zeros((0, 256), np.float32)
-        return _normalise(np.asarray(self.load().embed(list(texts), norm=True), dtype=np.float32))
+        return _normalise(np.asarray(self.load().embed(list(texts)), dtype=np.float32))  # unit length here, once
 
 
 def prepare(tax: UserTaxonomy, vectors: WordVectors | None = None) -> None:
