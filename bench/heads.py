@@ -27,7 +27,7 @@ DOC_LABELS = {"genre", "frames", "narratives"}
 
 
 def articles(limit: int):
-    from slant import corpora
+    from slant.tasks import corpora
     from slant.analysers.segment import Segmenter
     from slant.readers.plain import parse_plain
 

@@ -48,7 +48,7 @@ REPEATS = 3
 
 def paragraphs(limit: int) -> list[str]:
     sys.path.insert(0, str(ROOT / "src"))
-    from slant import corpora
+    from slant.tasks import corpora
     from slant.analysers.segment import split_paragraphs
 
     texts: list[str] = []

@@ -118,7 +118,7 @@ def score_backend(docs, arts, names, tax, embed_texts, embed_sentences):
 
 
 def main() -> None:
-    from slant import corpora
+    from slant.tasks import corpora
     from slant.analysers.segment import Segmenter
     from slant.article import Article
     from slant.doclabels import ENCODER_DIR

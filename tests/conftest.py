@@ -35,7 +35,7 @@ def shared_example() -> Path:
 @pytest.fixture
 def shared_data() -> Path:
     """The annotated corpora (../shared/data or $SLANT_DATA); skips when absent."""
-    from slant.corpora import data_dir
+    from slant.tasks.corpora import data_dir
 
     path = data_dir(required=False)
     if path is None:

@@ -179,3 +179,58 @@ def test_ingest_without_db_writes_slant_db_in_the_working_folder(sample_path, tm
     code, _, err = run(["ingest", str(sample_path), "-a", "segment"], capsys)
     assert code == 0, err
     assert (tmp_path / "slant.db").is_file() and "1 stored" in err
+
+
+def _commands(group, prefix=()):
+    """Every command of the click group behind ``slant``, as argument lists."""
+    import click
+
+    for name, cmd in group.commands.items():
+        yield [*prefix, name]
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*prefix, name))
+
+
+def test_every_help_ends_with_real_examples(capsys):
+    """``slant --help`` and each subcommand's help end with example command lines of slant's own,
+    shown as written (click rewraps help text unless told not to: the examples ran together)."""
+    import typer
+
+    root = typer.main.get_command(__import__("slant.cli", fromlist=["app"]).app)
+    commands = [([], root), *((args, _lookup(root, args)) for args in _commands(root))]
+    assert len(commands) >= 15
+    for args, cmd in commands:
+        assert cmd.epilog and cmd.epilog.startswith("Examples:"), f"slant {' '.join(args)}: no examples"
+        body = cmd.epilog.split("\b\n", 1)[1].split("\n\n")[0].splitlines()
+        code, out, _ = run([*args, "--help"], capsys)
+        assert code == 0
+        shown = out[out.index("Examples:"):].splitlines()
+        for line in body:  # every line exactly as written, none run into another
+            assert any(s.endswith(line) for s in shown), f"slant {' '.join(args)} --help: {line!r} rewrapped"
+        calls = [line.strip() for line in body if line.strip().startswith(("slant ", "cat ", "SLANT_TOKEN="))]
+        assert calls and all("slant " in c for c in calls)
+        if args:  # the examples call this very command
+            assert any(f"slant {' '.join(args)}" in c for c in calls), args
+
+
+def _lookup(group, args):
+    for a in args:
+        group = group.commands[a]
+    return group
+
+
+def test_the_help_names_every_task_and_format_the_registries_know():
+    from slant.cli import EVAL_TASKS, PREDICT_FORMATS
+    from slant.tasks.evaluation import EVALUATORS
+    from slant.tasks.formats import PREDICTORS
+    from slant.train import TRAINERS
+
+    assert sorted(EVAL_TASKS) == sorted(EVALUATORS)
+    assert sorted(PREDICT_FORMATS) == sorted(PREDICTORS)
+    import typer
+
+    from slant.cli import app
+
+    train = typer.main.get_command(app).commands["train"]
+    named = train.epilog.split("Tasks: ", 1)[1].rstrip(".").split(", ")
+    assert sorted(named) == sorted(TRAINERS)

@@ -15,7 +15,7 @@ from slant.analysers.segment import Segmenter
 from slant.cli import main
 from slant.errors import SlantError
 from slant.readers.plain import parse_plain
-from slant.scoring import genre_macro_f1, multilabel_micro, samples_f1
+from slant.tasks.scoring import genre_macro_f1, multilabel_micro, samples_f1
 from slant import user_taxonomy
 
 from conftest import EXAMPLES, FIXTURES
@@ -232,7 +232,7 @@ def test_predict_narratives_format(tmp_path):
 
 
 def test_corpus_readers_on_fixtures():
-    from slant import corpora
+    from slant.tasks import corpora
 
     g = corpora.semeval2023_doc_labels(DL / "data", 1)
     assert [(d.id, d.labels) for d in g] == [("7001", ["reporting"]), ("7002", ["opinion"])]
@@ -264,7 +264,7 @@ def test_shipped_heads_are_small_and_consistent():
 
 @pytest.mark.shared_data
 def test_taxonomy_covers_every_english_label(shared_data):
-    from slant import corpora
+    from slant.tasks import corpora
 
     tax = load_semeval_taxonomy()
     subs = {s for v in tax.values() for s in v}
@@ -275,7 +275,7 @@ def test_taxonomy_covers_every_english_label(shared_data):
 
 @pytest.mark.shared_data
 def test_validation_ids_exist_and_shipped_scores_meet_targets(shared_data):
-    from slant import corpora
+    from slant.tasks import corpora
 
     ids23 = {d.id for d in corpora.semeval2023_doc_labels(shared_data, 1)}
     ids25 = {d.id for d in corpora.semeval2025_narratives(shared_data, "EN")}

@@ -358,7 +358,7 @@ def test_replace_narratives_gives_doc_labels(tmp_path, endpoint):
 
 @pytest.mark.shared_data
 def test_eval_compares_llm_replace_with_the_shipped_model(tmp_path, endpoint, shared_data):
-    from slant.llm.evaluate import compare_techniques
+    from slant.tasks.llm import compare_techniques
 
     ep = endpoint()
     report = compare_techniques(shared_data, url=ep.url, model="stub-model", split="dev", limit=2,
@@ -409,7 +409,7 @@ def test_an_endpoint_in_slant_toml_turns_the_reader_on_without_flags(tmp_path, e
 
 @pytest.mark.shared_data
 def test_eval_explain_scores_explanations_against_semeval_2025_subtask_3(tmp_path, endpoint, shared_data):
-    from slant.llm.evaluate import evaluate_explain, token_f1
+    from slant.tasks.llm import evaluate_explain, token_f1
 
     assert token_f1("The text accuses Bill Gates", "the text accuses bill gates") == 1.0
     assert token_f1("nothing shared", "completely different") == 0.0

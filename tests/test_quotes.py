@@ -111,17 +111,17 @@ def test_no_quotes_in_plain_narration(nlp):
 def test_speaker_attribution_on_the_gold_set(shared_data):
     """The issue's target: speaker-attribution F1 >= 0.80 on the hand-made gold set
     (tests/fixtures/quotes, 26 SemEval-2025 documents; ``slant eval quotes``)."""
-    from slant import actors_eval
+    from slant.tasks import quotes as quote_gold
 
-    gold = actors_eval.load_quote_gold()
+    gold = quote_gold.load_quote_gold()
     assert len(gold) >= 200 and len({g.doc for g in gold}) >= 25
-    scores = actors_eval.score_quotes(gold, actors_eval.slant_quotes(actors_eval.semeval2025_texts(shared_data, [g.doc for g in gold])))
+    scores = quote_gold.score_quotes(gold, quote_gold.slant_quotes(quote_gold.semeval2025_texts(shared_data, [g.doc for g in gold])))
     assert scores["attribution"][2] >= 0.80
     assert scores["detection"][2] >= 0.85
 
 
 def test_attribution_scorer_matches_surnames_not_pronouns():
-    from slant.actors_eval import GoldQuote, score_quotes, speaker_matches
+    from slant.tasks.quotes import GoldQuote, score_quotes, speaker_matches
 
     assert speaker_matches(["Jim Taiclet", "Taiclet"], ["CEO Taiclet"])
     assert not speaker_matches(["Jim Taiclet"], ["he"])

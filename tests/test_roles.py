@@ -151,7 +151,7 @@ def test_train_knows_roles(capsys):
 
 @pytest.mark.shared_data
 def test_eval_reproduces_the_recorded_validation_scores(shared_data):
-    from slant.actors_eval import roles_scores
+    from slant.tasks.roles import roles_scores
 
     s = roles_scores(shared_data)
     assert s["n"] > 50 and s["split"] == "validation"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from slant import scoring
+from slant.tasks import scoring
 
 
 def test_merge_spans_fuses_overlaps_only():

@@ -5,12 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from slant import cli, formats
+from slant import cli
+from slant.tasks import formats
 from slant.analysers.subjectivity import HEAD_FILE, MODEL_DIR, summarise
 from slant.article import Article, Sentence, SentenceScore, Span
-from slant.corpora import read_subjectivity_tsv
+from slant.tasks.corpora import read_subjectivity_tsv
 from slant.errors import SlantError
-from slant.scoring import subjectivity_scores
+from slant.tasks.scoring import subjectivity_scores
 
 FIX = Path(__file__).parent / "fixtures" / "subjectivity"
 needs_model = pytest.mark.skipif(not (MODEL_DIR / HEAD_FILE).is_file(),

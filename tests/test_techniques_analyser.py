@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from slant import formats
+from slant.tasks import formats
 from slant.analysers.techniques import MODEL_DIR, Techniques
 from slant.article import Article, Span, TechniqueSpan
 from slant.readers.plain import parse_plain

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from slant import corpora, formats
+from slant.tasks import corpora, formats, techniques
 from slant.article import Article, ParagraphTechniques, TechniqueSpan
 from slant.errors import SlantError
 
@@ -33,7 +33,7 @@ def test_st3_rows_and_writer():
         ParagraphTechniques(paragraph=1, techniques={"Loaded_Language": 0.9, "Name_Calling-Labeling": 0.7}),
     ]
     out = io.StringIO()
-    n = formats.write_st3(formats.st3_rows("42", art, numbers), out)
+    n = techniques.write_st3(techniques.st3_rows("42", art, numbers), out)
     assert n == 3
     # techniques in taxonomy order, empty set written as an empty third column
     assert out.getvalue() == "42\t1\t\n42\t3\tName_Calling-Labeling,Loaded_Language\n42\t5\t\n"
@@ -48,19 +48,19 @@ def test_flc_rows_map_to_2020_labels_and_drop_the_unmapped():
         TechniqueSpan(start=30, end=40, technique="Appeal_to_Values", confidence=0.9),  # none in 2020
     ]
     out = io.StringIO()
-    assert formats.write_flc(formats.flc_rows("7", art), out) == 2
+    assert techniques.write_flc(techniques.flc_rows("7", art), out) == 2
     assert out.getvalue() == "7\tBlack-and-White_Fallacy\t0\t5\n7\tWhataboutism,Straw_Men,Red_Herring\t10\t20\n"
 
 
 def test_article_files_and_ids():
-    files = formats._article_files([FIX / "articles"])
-    assert [formats._doc_id(f) for f in files] == ["9001", "9002"]
+    files = techniques._article_files([FIX / "articles"])
+    assert [techniques._doc_id(f) for f in files] == ["9001", "9002"]
     with pytest.raises(SlantError):
-        formats._article_files([FIX / "nowhere"])
+        techniques._article_files([FIX / "nowhere"])
 
 
 def test_task_articles_keep_text_exact():
-    arts = formats._task_articles([FIX / "articles"], "semeval2023")
+    arts = techniques._task_articles([FIX / "articles"], "semeval2023")
     doc, art, numbers = arts[0]
     assert doc == "9001"
     assert art.text == (FIX / "articles" / "article9001.txt").read_text("utf-8")
@@ -69,14 +69,14 @@ def test_task_articles_keep_text_exact():
 
 
 def test_tc_template_reader(tmp_path):
-    rows = formats.read_tc_template(FIX / "tc-template.txt")
+    rows = techniques.read_tc_template(FIX / "tc-template.txt")
     assert rows[0] == ("9001", 77, 96)
     text = (FIX / "articles" / "article9001.txt").read_text("utf-8")
     assert text[77:96] == "so-called reformers"
     bad = tmp_path / "bad.txt"
     bad.write_text("9001\tstart\tend\n")
     with pytest.raises(SlantError, match="bad.txt:1"):
-        formats.read_tc_template(bad)
+        techniques.read_tc_template(bad)
 
 
 def test_tc_needs_a_template():
@@ -100,7 +100,7 @@ def test_line_numbers_match_the_organisers_template(shared_data, lang, split):
     for row in template.read_text("utf-8").splitlines():
         doc, line, *_ = row.split("\t")
         want.setdefault(doc, []).append(int(line))
-    arts = formats._task_articles([base / f"{split}-articles-subtask-3"], "semeval2023")
+    arts = techniques._task_articles([base / f"{split}-articles-subtask-3"], "semeval2023")
     assert len(arts) == len(want)
     bad = [doc for doc, _, numbers in arts if numbers != want[doc]]
     assert not bad, f"line numbering differs from the template for {len(bad)} articles, e.g. {bad[:3]}"

@@ -67,7 +67,7 @@ def test_numpy_model_matches_sklearn_and_survives_save(tmp_path):
 
 
 def test_word_tagger_sums_the_weights_of_each_words_features(tmp_path):
-    from slant.tfidf import WordTagger, word_features, words
+    from slant.word_tagger import WordTagger, word_features, words
 
     text = "The corrupt elite lied. The council met."
     ws = words(text)
@@ -93,7 +93,7 @@ def test_word_tagger_sums_the_weights_of_each_words_features(tmp_path):
 def test_piece_tables_give_the_logits_of_the_word_and_neighbour_vectors(tmp_path):
     """The tagger stores its embedding weights multiplied out per word piece; a word's logit must be
     what the linear model fitted on mean piece vectors of the word and its neighbours gives."""
-    from slant.tfidf import WordTagger, dense_features, dense_logits, piece_means, words
+    from slant.word_tagger import WordTagger, dense_features, dense_logits, piece_means, words
 
     text = "An usurper-king ruled. Then peace."
     ws = words(text)
@@ -134,7 +134,7 @@ def test_piece_tables_give_the_logits_of_the_word_and_neighbour_vectors(tmp_path
 def test_batched_tagger_gives_what_each_text_gives_alone(tmp_path):
     """``probs_many`` looks features up by word id over texts laid end to end; it must give, for
     every text, the numbers of the feature-name reference, with no neighbour leaking across texts."""
-    from slant.tfidf import WordTagger, feature_columns, word_features, words
+    from slant.word_tagger import WordTagger, feature_columns, word_features, words
 
     texts = ["The corrupt elite lied.", "", "Traitors!", "So-called experts lied again, the corrupt elite said.",
              "Elite", "the council met the elite", "The dictator-same usurper's tyrant cabal"]
@@ -166,7 +166,7 @@ def test_batched_tagger_gives_what_each_text_gives_alone(tmp_path):
 
 
 def test_word_lexicon_file_and_its_errors(tmp_path):
-    from slant.tfidf import LEXICON_FILE, read_lexicon
+    from slant.word_tagger import LEXICON_FILE, read_lexicon
 
     lexicon = read_lexicon(LEXICON_FILE)
     assert lexicon["usurper"] == "epithet" and set(lexicon.values()) == {"epithet", "loaded", "intensifier"}

@@ -17,23 +17,40 @@ import typer
 from . import __version__
 from .errors import InputError, SlantError
 
-EXAMPLES = """
-Examples:
+# Known names of `slant eval` and `slant predict`, for their help (the registries live in
+# slant.tasks, which this module imports only when a command runs; a test keeps both in step).
+EVAL_TASKS = ("techniques", "subjectivity", "genre", "frames", "narratives", "roles", "quotes", "explain")
+PREDICT_FORMATS = ("semeval2023-st3", "semeval2020-flc", "semeval2020-tc", "semeval2023-st1", "semeval2023-st2",
+                   "semeval2025-st1", "semeval2025-st2", "checkthat-subjectivity")
 
-  slant analyze examples/harbour-deal-2023.txt                 terminal report
-  slant analyze article.html --format json --out article.json  one Article as JSON
-  slant analyze corpus/ feed.jsonl --format jsonl > out.jsonl  many articles, one per line
-  cat story.txt | slant analyze -                              text from standard input
-  slant pipeline                                               the analysers, what they need and add
-  slant schema                                                 the Article JSON Schema
-  slant graph article.txt --format graphml -o graph.graphml   the actor graph (json, graphml, dot)
-  slant ingest corpus/ --db slant.db                           analyse and store a corpus
-  slant search "gas pipeline" --from 2022-01-01                full-text search of the store
-"""
+
+def examples(*rows: tuple[str, str], note: str = "") -> str:
+    """A help epilog: example command lines, each with what it does, laid out as written (click
+    rewraps help paragraphs unless they start with its no-rewrap marker, \\b)."""
+    width = max(len(cmd) for cmd, _ in rows) + 2
+    if width + max(len(what) for _, what in rows) <= 86:  # side by side where it fits 90 columns
+        body = [f"  {cmd:<{width}}{what}" for cmd, what in rows]
+    else:  # else each description under its command
+        body = [line for cmd, what in rows for line in (f"  {cmd}", f"      {what}")]
+    lines = ["Examples:", "", "\b", *body]
+    return "\n".join(lines) + (f"\n\n{note}" if note else "")
+
+
+EXAMPLES = examples(
+    ("slant analyze examples/harbour-deal-2023.txt", "terminal report"),
+    ("slant analyze article.html -f json -o article.json", "one Article as JSON"),
+    ("slant analyze corpus/ feed.jsonl -f jsonl > out.jsonl", "many articles, one per line"),
+    ("cat story.txt | slant analyze -", "text from standard input"),
+    ("slant ingest corpus/ --db slant.db", "analyse and store a corpus"),
+    ("slant search \"gas pipeline\" --from 2022-01-01", "full-text search of the store"),
+    ("slant serve --db slant.db", "the web pages and the API"),
+    note="Every command has its own --help with examples.",
+)
 
 app = typer.Typer(
     name="slant",
-    help="Read news articles the way a disinformation analyst does.\n\n" + EXAMPLES,
+    help="Read news articles the way a disinformation analyst does.",
+    epilog=EXAMPLES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -70,7 +87,13 @@ def _error(message: str) -> None:
     typer.echo(f"slant: error: {message}", err=True)
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant analyze examples/harbour-deal-2023.txt", "the terminal report"),
+    ("slant analyze page.html -f json -o article.json", "the Article as JSON (slant schema)"),
+    ("slant analyze article.txt -a segment,techniques", "only the persuasion techniques"),
+    ("slant analyze article.txt --actors aliases.yaml", "merge your own aliases and epithets"),
+    ("slant analyze corpus/ -f jsonl -o out.jsonl", "a folder, one Article a line"),
+))
 def analyze(
     paths: Annotated[list[str], typer.Argument(help="Files, folders, or - for standard input.")],
     format: Annotated[OutFormat, typer.Option("--format", "-f", help="Output format.")] = OutFormat.report,
@@ -200,7 +223,10 @@ def _inputs(paths: list[str], input_format: str | None, max_bytes: int):
     yield from iter_articles(files, input_format, max_bytes)
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant pipeline", "the default analysers"),
+    ("slant pipeline -c slant.toml", "those of a config file"),
+))
 def pipeline(
     config: Annotated[Optional[Path], typer.Option("--config", "-c", help="Pipeline config.")] = None,
 ) -> None:
@@ -224,7 +250,10 @@ def pipeline(
         console.print(f"Also available: {', '.join(others)}")
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant schema", "print the JSON Schema"),
+    ("slant schema --write article.schema.json", "write it to a file"),
+))
 def schema(
     write: Annotated[Optional[Path], typer.Option("--write", help="Write the schema to this file.")] = None,
 ) -> None:
@@ -249,7 +278,11 @@ class GraphFormat(str, Enum):
 GRAPH_ANALYSERS = ["segment", "entities", "actors", "roles", "relations"]
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant graph examples/harbour-deal-2023.txt", "nodes and edges as JSON"),
+    ("slant graph article.txt -f graphml -o graph.graphml", "for Gephi or Cytoscape"),
+    ("slant graph article.txt -f dot | dot -Tsvg > graph.svg", "drawn by Graphviz"),
+))
 def graph(
     path: Annotated[str, typer.Argument(help="One article file, or - for standard input.")],
     format: Annotated[GraphFormat, typer.Option("--format", "-f", help="Graph format.")] = GraphFormat.json,
@@ -283,7 +316,12 @@ def graph(
         graph_mod.write(art, format.value, sys.stdout)
 
 
-@app.command("eval")
+@app.command("eval", epilog=examples(
+    ("slant eval techniques", "SemEval-2023 Task 3 and SemEval-2020 Task 11 measures, test split"),
+    ("slant eval subjectivity --split dev", "CheckThat! 2025 macro-F1 on the dev part"),
+    ("slant eval techniques --llm http://127.0.0.1:8080/v1 --limit 5", "an LLM beside the model"),
+    note="Tasks: " + ", ".join(EVAL_TASKS) + ".",
+))
 def eval_(
     task: Annotated[str, typer.Argument(help="Task to score, e.g. techniques.")],
     data: Annotated[Optional[Path], typer.Option("--data", help="Annotated corpora (default: $SLANT_DATA or ../shared/data).")] = None,
@@ -295,8 +333,8 @@ def eval_(
     limit: Annotated[Optional[int], typer.Option("--limit", help="With --llm: only the first N articles.")] = None,
 ) -> None:
     """Score a shipped model on its held-out split with the shared task's official rules."""
-    from .corpora import data_dir
-    from .evaluation import evaluate, evaluator
+    from .tasks.corpora import data_dir
+    from .tasks.evaluation import evaluate, evaluator
 
     evaluator(task)  # an unknown task is named before the corpora are looked for
     options: dict = {"split": split} if split else {}
@@ -311,7 +349,12 @@ def eval_(
     typer.echo(evaluate(task, data_dir(data), **options))
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant predict semeval2023-st3 dev-articles/ -o st3.txt", "id, paragraph, techniques"),
+    ("slant predict semeval2020-tc articles/ --template spans.txt", "a label for each given span"),
+    ("slant predict semeval2025-st1 docs/ --mentions entities.txt", "roles of given mentions"),
+    note="Formats: " + ", ".join(PREDICT_FORMATS) + ".",
+))
 def predict(
     format: Annotated[str, typer.Argument(help="Submission format, e.g. semeval2023-st3.")],
     inputs: Annotated[list[Path], typer.Argument(help="Article files or folders.")],
@@ -320,7 +363,7 @@ def predict(
     mentions: Annotated[Optional[Path], typer.Option("--mentions", help="Entity mentions (semeval2025-st1).")] = None,
 ) -> None:
     """Write predictions in a shared task's submission format."""
-    from .formats import predict as run_predict
+    from .tasks.formats import predict as run_predict
 
     options = {k: v for k, v in (("template", template), ("mentions", mentions)) if v is not None}
     if out:
@@ -330,16 +373,20 @@ def predict(
         run_predict(format, inputs, sys.stdout, **options)
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant train subjectivity", "refit the subjectivity heads into the package"),
+    ("slant train techniques --out runs/techniques-new", "rebuild elsewhere (about 90 min)"),
+    note="Tasks: techniques, roles, subjectivity, genre, frames, narratives.",
+))
 def train(
     task: Annotated[str, typer.Argument(help="Model to rebuild, e.g. techniques.")],
     data: Annotated[Optional[Path], typer.Option("--data", help="Annotated corpora (default: $SLANT_DATA or ../shared/data).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the model (default: the package's model folder).")] = None,
 ) -> None:
     """Rebuild a shipped model from the annotated corpora (needs pip install 'slant[train]')."""
-    from .corpora import data_dir
-    from .training import train as run_train
-    from .training import trainer
+    from .tasks.corpora import data_dir
+    from .train import train as run_train
+    from .train import trainer
 
     trainer(task)  # an unknown task is named before the corpora are looked for
     run_train(task, data_dir(data), out)
@@ -347,11 +394,16 @@ def train(
 
 # --- narratives: the analyst's own taxonomies (slant.user_taxonomy) --------------------------------
 narratives_app = typer.Typer(help="Your own narrative taxonomies (YAML).", no_args_is_help=True,
-                             rich_markup_mode=None)
+                             rich_markup_mode=None, epilog=examples(
+                                 ("slant narratives check my-narratives.yaml", "validate a taxonomy file"),
+                             ))
 app.add_typer(narratives_app, name="narratives")
 
 
-@narratives_app.command("check")
+@narratives_app.command("check", epilog=examples(
+    ("slant narratives check my-narratives.yaml", "validate it and show confusable examples"),
+    ("slant analyze article.txt --narratives my-narratives.yaml", "then rank articles against it"),
+))
 def narratives_check(
     path: Annotated[Path, typer.Argument(help="Taxonomy YAML: narratives with name, description, examples.")],
 ) -> None:
@@ -398,7 +450,12 @@ _NarrOpt = Annotated[Optional[str], typer.Option("--narrative", help="Only artic
 _ActorOpt = Annotated[Optional[str], typer.Option("--actor", help="Only articles naming this actor.")]
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant ingest corpus/ --db slant.db", "a folder into SQLite, with a progress bar"),
+    ("slant ingest crawl.warc.gz --db postgresql://me@localhost/news -w 2", "into PostgreSQL, 2 workers"),
+    ("slant ingest feed.jsonl --engine ray -w 4", "on a local (or --address) Ray cluster"),
+    note="A killed ingest resumes where it stopped: run the same command again.",
+))
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files and folders (text, HTML, JSONL, CSV, WARC).")],
     db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
@@ -455,7 +512,10 @@ def ingest(
         raise typer.Exit(1)
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant dupes --db slant.db", "the largest groups of copies and retellings"),
+    ("slant dupes --db slant.db -n 5", "only five"),
+))
 def dupes(
     db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Groups to show.")] = 20,
@@ -481,7 +541,11 @@ def dupes(
         console.print(table)
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant search \"gas pipeline\" --db slant.db", "articles with the phrase"),
+    ("slant search Ukraine --technique Name_Calling --from 2022-02-24", "with filters on the layers"),
+    ("slant search --actor Lukashenko -f jsonl", "every article naming an actor, as JSONL"),
+))
 def search(
     query: Annotated[str, typer.Argument(help='Words to find (all must occur); "a phrase" in quotes.')] = "",
     db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
@@ -513,7 +577,11 @@ def search(
     Console(width=max(120, Console().width)).print(table)
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant stats --db slant.db", "articles per source"),
+    ("slant stats --by technique Ukraine --plot techniques.png", "techniques in a search, as a chart"),
+    ("slant stats --by month --narrative \"blaming the war\"", "a narrative over time (part of its name)"),
+))
 def stats(
     by: Annotated[str, typer.Option("--by", help="source|month|technique|frame|narrative|actor-role")] = "source",
     query: Annotated[str, typer.Argument(help="Only articles matching this search.")] = "",
@@ -544,7 +612,11 @@ def stats(
         typer.echo(f"wrote {plot}", err=True)
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant export -f parquet -o corpus.parquet", "the whole store as Parquet"),
+    ("slant export -f brat -o brat/ Ukraine", "a search as brat standoff files"),
+    ("slant export -f label-studio -o tasks.json --source politico.eu", "pre-annotated Label Studio tasks"),
+))
 def export(
     format: Annotated[str, typer.Option("--format", "-f", help="jsonl|parquet|csv|brat|label-studio")] = "jsonl",
     query: Annotated[str, typer.Argument(help="Only articles matching this search.")] = "",
@@ -563,7 +635,11 @@ def export(
     typer.echo(f"exported {n} articles", err=True)
 
 
-@app.command()
+@app.command(epilog=examples(
+    ("slant serve", "the analyse page on http://127.0.0.1:8000/"),
+    ("slant serve --db slant.db -p 8080", "with a corpus: article and corpus pages"),
+    ("SLANT_TOKEN=secret slant serve --host 0.0.0.0", "reachable from other machines, with a token"),
+))
 def serve(
     db: Annotated[Optional[str], typer.Option("--db", help="Corpus database: a SQLite file or postgresql://user@host/db "
                                               "(default: $SLANT_DB, else ./slant.db if it exists, else no corpus: "

@@ -8,7 +8,7 @@ reads the mean and max of a paragraph's token states. The encoder runs once per 
 (``slant.encoder``); its output stays on the article as ``art._encoded`` for later heads.
 
 A token's probabilities are the token head's, averaged (``encoder_weight`` in ``words.npz``) with a
-word tagger's for the word the token is in (``slant.tfidf.WordTagger``: logistic regressions over
+word tagger's for the word the token is in (``slant.word_tagger.WordTagger``: logistic regressions over
 the word, its neighbours and bigrams, which learned the vocabulary of Name_Calling or Flag_Waving
 that the encoder did not). Spans are read off the token probabilities: for each technique, maximal runs of tokens at or above
 that technique's threshold (runs separated by a single weaker token are joined), cut at line
@@ -46,7 +46,8 @@ from ..article import Article, ParagraphTechniques, TechniqueSpan
 from ..encoder import (Encoded, OnnxEncoder, blas_on_one_thread, pool_rows, pool_spans, reduce_rows, span_rows,
                        tokenize)
 from ..errors import SlantError
-from ..tfidf import WORD_TOKEN, TfidfLinear, WordTagger, repetition
+from ..tfidf import TfidfLinear, repetition
+from ..word_tagger import WORD_TOKEN, WordTagger
 from .base import Analyser, batched
 from .segment import split_sentences
 

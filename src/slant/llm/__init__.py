@@ -10,8 +10,10 @@ Nothing in slant's default path imports this package; it is loaded when an endpo
   the answers, with the answer types that validate them;
 - ``grounding``: quoted sentences located in the text as character offsets;
 - ``cache``: answers by (prompt version, model, input hash), in the store;
-- ``reader``: the analyser that runs it all over batches of articles;
-- ``evaluate``: ``slant eval techniques --llm URL``, the LLM beside the shipped model.
+- ``reader``: the analyser that runs it all over batches of articles.
+
+Scoring the LLM on the shared tasks (``slant eval techniques --llm URL``) is shared-task code and
+lives in :mod:`slant.tasks.llm`, which imports this package (never the other way round).
 """
 
 from __future__ import annotations

@@ -1,1 +1,42 @@
-"""Training code (needs the train extras: torch, transformers, onnx); never imported at inference."""
+"""``slant train TASK``: rebuild slant's shipped models from the annotated corpora.
+
+Training needs the optional training stack (``pip install 'slant[train]'``: torch, transformers);
+inference never does. ``TRAINERS`` maps a task name to the dotted path of
+``fn(data_dir: Path, out_dir: Path | None, **options) -> None``, imported only when asked for, so
+that nothing in the analysis path imports torch.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+
+from ..errors import SlantError
+
+TRAINERS: dict[str, str] = {}
+
+
+def trainer(task: str) -> str:
+    """The ``module:function`` that trains ``task``; an unknown name is an error listing the known ones."""
+    try:
+        return TRAINERS[task]
+    except KeyError:
+        known = ", ".join(sorted(TRAINERS)) or "none yet"
+        raise SlantError(f"unknown training task {task!r}; known: {known}") from None
+
+
+def train(task: str, data_dir: Path, out_dir: Path | None = None, **options) -> None:
+    module, _, attr = trainer(task).partition(":")
+    try:
+        fn = getattr(import_module(module), attr)
+    except ImportError as exc:
+        raise SlantError(f"training needs the training extras (pip install 'slant[train]'): {exc}") from exc
+    fn(data_dir, out_dir, **options)
+
+
+TRAINERS["techniques"] = "slant.train.techniques:train"
+TRAINERS["roles"] = "slant.train.roles:train"
+TRAINERS["subjectivity"] = "slant.train.subjectivity:train"
+TRAINERS["genre"] = "slant.train.genre:train"
+TRAINERS["frames"] = "slant.train.frames:train"
+TRAINERS["narratives"] = "slant.train.narratives:train"

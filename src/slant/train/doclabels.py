@@ -153,8 +153,8 @@ def heldout_ids(ids: Sequence[str], texts: dict[str, str], folder: Path = ENCODE
     """Validation articles of SemEval-2023 Task 3 (English): those the shared encoder did not train
     on, i.e. the dev and test parts of its ``split.json`` (made by article with seed 2023), so the
     heads are scored on text the encoder never fitted. Without that file, the same split is
-    recomputed with :func:`slant.corpora.split_ids`."""
-    from .. import corpora
+    recomputed with :func:`slant.tasks.corpora.split_ids`."""
+    from ..tasks import corpora
 
     split_file = folder / "split.json"
     if split_file.is_file():

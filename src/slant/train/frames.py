@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import corpora
+from ..tasks import corpora
 from ..doclabels import MODELS, sigmoid
-from ..scoring import multilabel_micro
+from ..tasks.scoring import multilabel_micro
 from .doclabels import corpus_features, encoder_key, fit_ovr, heldout_ids, kfold, require_sklearn, save_head
 
 LABELS = [

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import corpora
+from ..tasks import corpora
 from ..doclabels import MODELS, softmax
-from ..scoring import genre_macro_f1
+from ..tasks.scoring import genre_macro_f1
 from .doclabels import corpus_features, encoder_key, fit_logistic, heldout_ids, kfold, require_sklearn, save_head
 
 LABELS = ["reporting", "opinion", "satire"]

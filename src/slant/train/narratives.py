@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import corpora
+from ..tasks import corpora
 from ..analysers.narratives import OTHER, decode, load_semeval_taxonomy
 from ..doclabels import MODELS, sigmoid
-from ..scoring import samples_f1
+from ..tasks.scoring import samples_f1
 from .doclabels import corpus_features, encoder_key, fit_ovr, kfold, require_sklearn, save_head
 
 C_GRID = (0.003, 0.03)

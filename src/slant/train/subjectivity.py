@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import corpora
+from ..tasks import corpora
 from ..analysers.base import batched
 from ..analysers.segment import Segmenter
 from ..analysers.subjectivity import CONFIG_FILE, CONTEXT_HEAD_FILE, MODEL_DIR, SubjectivityModel
 from ..article import Article
 from ..errors import SlantError
-from ..scoring import subjectivity_scores
+from ..tasks.scoring import subjectivity_scores
 
 GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 

@@ -6,7 +6,7 @@ Stages, each resumable from the files the one before it left in the work folder:
    encoder pass: a token head (sigmoid over the 23 techniques, since spans of different techniques
    overlap) and a paragraph head (sigmoid over the 23, on the mean and max of the paragraph's token
    states). Data: the English SemEval-2023 Task 3 training articles with their gold spans and
-   paragraph labels, train part of the split by article (``slant.corpora.split_ids``). The PTC
+   paragraph labels, train part of the split by article (``slant.tasks.corpora.split_ids``). The PTC
    corpus holds the same 300 texts with an older, coarser labelling of the same spans, so it adds
    no new text; it is kept for scoring in the 2020 taxonomy and not trained on twice.
 2. ``export``: the best checkpoint (by dev score) to ONNX, returning token hidden states and
@@ -30,7 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import corpora, encoder, taxonomy
+from .. import encoder, taxonomy
+from ..tasks import corpora
 
 MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "techniques"
 WORK_DIR = Path("runs/techniques")
@@ -492,7 +493,7 @@ GRID = np.round(np.concatenate([[0.02, 0.03], np.arange(0.05, 0.9, 0.05)]), 2)
 def _raw_outputs(model, tasks):
     """Token probabilities, paragraph-head, span-max and sentence-head scores of each task article."""
     from ..analysers.techniques import sentence_spans_of
-    from ..evaluation import predict_task_articles
+    from ..tasks.techniques import predict_task_articles
 
     arts = predict_task_articles(tasks, model)
     out = []
@@ -562,7 +563,7 @@ def _coordinate_ascent(stats, names, support, min_support, score_fn):
 def tune_thresholds(model, tasks) -> tuple[dict, dict]:
     """Span and paragraph thresholds per technique, tuned on ``tasks`` with the official metrics
     (span+label partial-overlap F1 for spans, paragraph micro-F1 for paragraphs)."""
-    from .. import scoring
+    from ..tasks import scoring
     from ..analysers.techniques import decode_spans
 
     names = model.names
@@ -618,7 +619,7 @@ def tune_span_sources(model, tasks, raw, span_stats, span_th, support, score_fn,
     ascent on the micro span+label F1 of all techniques (two sweeps; a technique with fewer than
     ``min_support`` dev spans keeps its tokens). Returns (sources, sentence thresholds, F1) for
     the techniques that do not read tokens only."""
-    from .. import scoring
+    from ..tasks import scoring
     from ..analysers.techniques import decode_spans
 
     names = model.names
@@ -779,7 +780,7 @@ def fit_words(data_dir: Path, out_dir: Path) -> dict:
 
     from ..analysers.techniques import WORDS_FILE, TechniqueModel
     from ..encoder import load_tokenizer, tokenize
-    from ..tfidf import WordTagger, dense_features, read_lexicon, word_features, words
+    from ..word_tagger import WordTagger, dense_features, read_lexicon, word_features, words
 
     split = json.loads((out_dir / "split.json").read_text("utf-8"))
     tasks = {t.id: t for t in corpora.semeval2023_techniques(data_dir)}
@@ -856,7 +857,7 @@ def sentence_training_data(model, tasks) -> tuple[np.ndarray, np.ndarray]:
     (``TechniqueModel.sentence_features``) and, per technique, the largest share of the sentence
     that one gold span of the technique covers."""
     from ..analysers.techniques import sentence_spans_of
-    from ..evaluation import predict_task_articles
+    from ..tasks.techniques import predict_task_articles
 
     xs, ys = [], []
     names = model.names
@@ -946,7 +947,7 @@ def _gold_matrix(ta, names):
 def finish_training(data_dir: Path, work: Path, out_dir: Path, variants: str = "int8,fp32") -> dict:
     """Tune thresholds on dev, score fp32 and int8 on the held-out test part, write the card."""
     from ..analysers.techniques import TechniqueModel, Thresholds
-    from ..evaluation import techniques_report, techniques_scores
+    from ..tasks.techniques import techniques_report, techniques_scores
 
     split = json.loads((out_dir / "split.json").read_text("utf-8"))
     tasks = {t.id: t for t in corpora.semeval2023_techniques(data_dir)}
@@ -1062,7 +1063,8 @@ Licence of the training data: research use under the SemEval organisers' terms.
 
 def lexical_note(out_dir: Path) -> str:
     from ..analysers.techniques import LEXICAL_FILE, SENTENCES_FILE, WORDS_FILE
-    from ..tfidf import TfidfLinear, WordTagger
+    from ..tfidf import TfidfLinear
+    from ..word_tagger import WordTagger
 
     note = ""
     if (out_dir / WORDS_FILE).is_file():

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import taxonomy
-from .article import Article, ParagraphTechniques, Span, TechniqueSpan
-from .errors import SlantError
+from .. import taxonomy
+from ..article import Article, ParagraphTechniques, Span, TechniqueSpan
+from ..errors import SlantError
 
 ENV = "SLANT_DATA"
 
@@ -81,7 +81,7 @@ def task_lines(text: str) -> tuple[list[Span], list[int]]:
 
 
 def _read_task_text(path: Path, layout: str) -> Article:
-    from .readers.tasks import parse_task_file
+    from ..readers.tasks import parse_task_file
 
     return parse_task_file(path.read_bytes(), path, layout)
 

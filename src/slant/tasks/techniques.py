@@ -1,33 +1,141 @@
-"""Shared-task formats: the one module behind ``slant predict`` (submission files) and the gold
-readers ``slant eval`` scores against.
+"""Persuasion techniques in the shared tasks: SemEval-2023 Task 3 subtask 3 (paragraph techniques)
+and SemEval-2020 Task 11 (spans: SI, FLC in the 14 labels, TC for given spans).
 
-``PREDICTORS`` maps a format name (as typed after ``slant predict``) to a function
-``fn(inputs: list[Path], out: TextIO, **options) -> int`` that analyses the inputs and writes the
-task's submission format to ``out``, returning the number of lines written.
+``slant eval techniques`` runs the shipped model on a part of its split (``test`` is held out) and
+scores it with the official rules (:mod:`slant.tasks.scoring`); ``slant predict semeval2023-st3``,
+``semeval2020-flc`` and ``semeval2020-tc`` write the tasks' submission files.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from .errors import SlantError
+from ..errors import SlantError
 
-PREDICTORS: dict[str, Callable[..., int]] = {}
-
-
-def predict(name: str, inputs: list[Path], out: TextIO, **options) -> int:
-    try:
-        fn = PREDICTORS[name]
-    except KeyError:
-        known = ", ".join(sorted(PREDICTORS)) or "none yet"
-        raise SlantError(f"unknown prediction format {name!r}; known: {known}") from None
-    return fn(inputs, out, **options)
+# Published English reference point, for the report: the organisers' baseline of SemEval-2023 Task 3
+# subtask 3 on the English test set (Piskorski et al., 2023), about 0.16 micro-F1.
+TECHNIQUE_BASELINES = {"paragraph micro-F1": 0.16}
 
 
-# --- persuasion techniques ---------------------------------------------------------------------
+def predict_task_articles(tasks, model=None) -> list:
+    """Copies of the task articles (text and the task's paragraphs only) annotated by ``model``."""
+    from ..analysers.techniques import TechniqueModel
+    from ..article import Article
+
+    model = model or TechniqueModel()
+    model.load()
+    preds = []
+    for ta in tasks:
+        art = Article(text=ta.article.text, meta=ta.article.meta, paragraphs=list(ta.article.paragraphs))
+        preds.append(art)
+    model.predict(preds)
+    return preds
+
+
+def score_techniques(tasks, preds) -> dict:
+    """All technique scores of predicted Articles against the gold TaskArticles they copy."""
+    from .. import taxonomy
+    from . import scoring
+
+    names = taxonomy.names()
+    gold_par = {}
+    pred_par = {}
+    gold_si, pred_si, gold_flc, pred_flc = {}, {}, {}, {}
+    for ta, art in zip(tasks, preds, strict=True):
+        for pt in ta.article.paragraph_techniques:
+            gold_par[(ta.id, ta.line_numbers[pt.paragraph])] = list(pt.techniques)
+        for pt in art.paragraph_techniques:
+            pred_par[(ta.id, ta.line_numbers[pt.paragraph])] = list(pt.techniques)
+        gold_flc[ta.id] = [(t.start, t.end, t.technique) for t in ta.article.techniques]
+        pred_flc[ta.id] = [(t.start, t.end, t.technique) for t in art.techniques]
+        gold_si[ta.id] = [(s, e) for s, e, _ in gold_flc[ta.id]]
+        pred_si[ta.id] = [(s, e) for s, e, _ in pred_flc[ta.id]]
+    micro, macro, per_par = scoring.paragraph_labels(gold_par, pred_par, names)
+    si = scoring.span_identification(gold_si, pred_si)
+    flc, per_flc = scoring.span_labelling(gold_flc, pred_flc, labels=names)
+    return {"articles": len(tasks), "paragraphs": len(gold_par), "paragraph_micro": micro,
+            "paragraph_macro": macro, "paragraph_per": per_par, "si": si, "flc": flc, "flc_per": per_flc}
+
+
+def score_ptc(ptc_tasks, preds) -> dict:
+    """SI and span+label F1 in the 14 labels of SemEval-2020 Task 11 against the PTC gold."""
+    from .. import taxonomy
+    from . import scoring
+
+    tax = taxonomy.load()
+    gold_si, pred_si, gold_flc, pred_flc = {}, {}, {}, {}
+    for ta, art in zip(ptc_tasks, preds, strict=True):
+        gold_flc[ta.id] = [(t.start, t.end, t.technique) for t in ta.article.techniques]
+        pred_flc[ta.id] = [(t.start, t.end, tax.to_semeval2020(t.technique)) for t in art.techniques
+                           if tax.to_semeval2020(t.technique)]
+        gold_si[ta.id] = [(s, e) for s, e, _ in gold_flc[ta.id]]
+        pred_si[ta.id] = [(t.start, t.end) for t in art.techniques]
+    si = scoring.span_identification(gold_si, pred_si)
+    flc, per = scoring.span_labelling(gold_flc, pred_flc, labels=tax.semeval2020_labels)
+    return {"articles": len(ptc_tasks), "si": si, "flc": flc, "flc_per": per}
+
+
+def techniques_scores(data_dir: Path, split: str = "test", model=None, ptc: bool = True) -> dict:
+    """Scores of the technique model on one part of the shipped split (``test`` is held out)."""
+    from . import corpora
+    from ..analysers.techniques import MODEL_DIR, TechniqueModel
+
+    model = model or TechniqueModel()
+    split_file = model.folder / "split.json" if model.folder.joinpath("split.json").is_file() else MODEL_DIR / "split.json"
+    ids = set(json.loads(split_file.read_text("utf-8"))[split])
+    tasks = [t for t in corpora.semeval2023_techniques(data_dir) if t.id in ids]
+    if not tasks:
+        raise SlantError(f"none of the {split} articles of {split_file} found under {data_dir}")
+    out = score_techniques(tasks, predict_task_articles(tasks, model))
+    out["split"] = split
+    if ptc and (Path(data_dir) / "ptc-semeval2020").is_dir():
+        ptc_tasks = [t for t in corpora.ptc_techniques(data_dir) if t.id in ids]
+        if ptc_tasks:
+            out["ptc"] = score_ptc(ptc_tasks, predict_task_articles(ptc_tasks, model))
+    return out
+
+
+def techniques_report(scores: dict) -> str:
+    """The printed report of :func:`techniques_scores`: headline scores and a per-technique table."""
+    from .. import taxonomy
+
+    tax = taxonomy.load()
+    m, si, flc = scores["paragraph_micro"], scores["si"], scores["flc"]
+    lines = [
+        f"Persuasion techniques, English, {scores['split']} split: {scores['articles']} articles, "
+        f"{scores['paragraphs']} paragraphs",
+        "",
+        f"{'measure':<44}{'P':>7}{'R':>7}{'F1':>7}   published baseline",
+        f"{'paragraph micro-F1 (SemEval-2023 ST3)':<44}{m.precision:7.3f}{m.recall:7.3f}{m.f1:7.3f}"
+        f"   ~{TECHNIQUE_BASELINES['paragraph micro-F1']:.2f} (organisers, en test)",
+        f"{'paragraph macro-F1 (SemEval-2023 ST3)':<44}{'':>14}{scores['paragraph_macro']:7.3f}",
+        f"{'span identification F1 (SemEval-2020 SI)':<44}{si.precision:7.3f}{si.recall:7.3f}{si.f1:7.3f}",
+        f"{'span+label partial-overlap F1 (23 labels)':<44}{flc.precision:7.3f}{flc.recall:7.3f}{flc.f1:7.3f}",
+    ]
+    if "ptc" in scores:
+        p = scores["ptc"]
+        lines += [
+            f"{'PTC gold: span identification F1':<44}{p['si'].precision:7.3f}{p['si'].recall:7.3f}{p['si'].f1:7.3f}"
+            f"   ({p['articles']} articles)",
+            f"{'PTC gold: span+label F1 (14 labels)':<44}{p['flc'].precision:7.3f}{p['flc'].recall:7.3f}"
+            f"{p['flc'].f1:7.3f}",
+        ]
+    lines += ["", f"{'technique':<34}{'category':<22}{'para F1':>8}{'gold':>6}{'span F1':>9}{'gold':>6}"]
+    for name in tax.names:
+        pp, sp = scores["paragraph_per"][name], scores["flc_per"][name]
+        lines.append(f"{name:<34}{tax.category(name):<22}{pp.f1:8.3f}{pp.n_gold:6d}{sp.f1:9.3f}{sp.n_gold:6d}")
+    return "\n".join(lines)
+
+
+def evaluate_techniques(data_dir: Path, split: str = "test", **options) -> str:
+    """``slant eval techniques``: the report of :func:`techniques_scores`."""
+    return techniques_report(techniques_scores(Path(data_dir), split=split))
+
+
+# --- submission files ---------------------------------------------------------------------------
 #
 # Article files are read exactly as the shared-task readers read them (UTF-8, nothing normalised),
 # so the character offsets written here are the organisers' offsets. An article's id is the number
@@ -65,7 +173,7 @@ def _doc_id(path: Path) -> str:
 def _task_articles(inputs: list[Path], layout: str):
     """(id, Article with one paragraph per non-empty line, line numbers) of each article file."""
     from .corpora import task_lines
-    from .readers.tasks import parse_task_file
+    from ..readers.tasks import parse_task_file
 
     out = []
     for path in _article_files(inputs):
@@ -76,7 +184,7 @@ def _task_articles(inputs: list[Path], layout: str):
 
 
 def _technique_model(options: dict):
-    from .analysers.techniques import MODEL_DIR, TechniqueModel
+    from ..analysers.techniques import MODEL_DIR, TechniqueModel
 
     model = options.get("model")
     if model is None or isinstance(model, (str, Path)):
@@ -101,7 +209,7 @@ def write_flc(rows: list[tuple[str, str, int, int]], out: TextIO) -> int:
 
 def st3_rows(doc: str, art, numbers: list[int]) -> list[tuple[str, int, list[str]]]:
     """One row per task paragraph (non-empty line), techniques in taxonomy order."""
-    from . import taxonomy
+    from .. import taxonomy
 
     order = {n: i for i, n in enumerate(taxonomy.names())}
     sets = {pt.paragraph: pt.techniques for pt in art.paragraph_techniques}
@@ -111,7 +219,7 @@ def st3_rows(doc: str, art, numbers: list[int]) -> list[tuple[str, int, list[str
 def flc_rows(doc: str, art) -> list[tuple[str, str, int, int]]:
     """Spans in the 14 labels of SemEval-2020 Task 11: techniques without a 2020 counterpart are
     left out, and two 2023 techniques that map to one 2020 label on the same span give one row."""
-    from . import taxonomy
+    from .. import taxonomy
 
     tax = taxonomy.load()
     rows = []
@@ -154,7 +262,7 @@ def read_tc_template(path: Path) -> list[tuple[str, int, int]]:
 def label_spans(model, art, spans: list[tuple[int, int]]) -> list[str]:
     """The 2020 label of each given span: the label whose 2023 techniques have the highest mean
     token probability over the span's tokens (every span gets a label, as TC requires)."""
-    from . import taxonomy
+    from .. import taxonomy
 
     import numpy as np
 
@@ -194,124 +302,3 @@ def predict_tc(inputs: list[Path], out: TextIO, template: Path | None = None, **
         for i, lab in zip(rows, label_spans(model, arts[doc], [wanted[i][1:] for i in rows]), strict=True):
             labels[i] = lab
     return write_flc([(doc, lab, s, e) for (doc, s, e), lab in zip(wanted, labels, strict=True)], out)
-
-
-PREDICTORS["semeval2023-st3"] = predict_st3
-PREDICTORS["semeval2020-flc"] = predict_flc
-PREDICTORS["semeval2020-tc"] = predict_tc
-
-
-# --- subjectivity (CLEF CheckThat! 2025 Task 1) -------------------------------------------------
-
-
-def predict_checkthat_subjectivity(inputs: list[Path], out: TextIO, **options) -> int:
-    """``slant predict checkthat-subjectivity FILE.tsv``: ``sentence_id<TAB>label`` for every
-    sentence of the task's TSV files (a label column, when present, is ignored)."""
-    from .analysers.subjectivity import MODEL_DIR, SubjectivityModel
-    from .corpora import read_subjectivity_tsv
-
-    files: list[Path] = []
-    for p in inputs:
-        files.extend(sorted(p.glob("*.tsv")) if p.is_dir() else [p])
-    if not files:
-        raise SlantError("no .tsv files in the inputs")
-    sents = [s for f in files for s in read_subjectivity_tsv(f)]
-    model = SubjectivityModel(Path(options.get("model") or MODEL_DIR))
-    model.load()
-    probs = model.sentence_probs([s.text for s in sents])
-    out.write("sentence_id\tlabel\n")
-    for s, p in zip(sents, probs, strict=True):
-        out.write(f"{s.id}\t{model.label(float(p))}\n")
-    return len(sents)
-
-
-PREDICTORS["checkthat-subjectivity"] = predict_checkthat_subjectivity
-
-
-# --- entity roles (SemEval-2025 Task 10 subtask 1) ----------------------------------------------
-#
-# The mentions file lists the entities to cast, one a line: ``doc<TAB>entity<TAB>start<TAB>end``
-# (more columns, such as gold roles, are ignored), offsets as in the task's files: into the raw
-# document, end inclusive. The lines written repeat them as given, then the main role and the
-# fine roles: ``doc<TAB>entity<TAB>start<TAB>end<TAB>main role<TAB>fine role<TAB>...``.
-
-
-def read_st1_mentions(path: Path) -> list[tuple[str, str, int, int]]:
-    """(doc, entity, start, end) of each line of a subtask-1 mentions (or annotations) file."""
-    try:
-        text = Path(path).read_text("utf-8")
-    except OSError as exc:
-        raise SlantError(f"{path}: cannot read the mentions file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise SlantError(f"{path}: the mentions file is not UTF-8 text") from None
-    rows = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = line.split("\t")
-        if len(parts) < 4 or not parts[2].strip().isdigit() or not parts[3].strip().isdigit():
-            raise SlantError(f"{path}:{n}: expected doc, entity, start, end separated by tabs")
-        start, end = int(parts[2]), int(parts[3])
-        if end < start:
-            raise SlantError(f"{path}:{n}: the end offset {end} is before the start {start}")
-        rows.append((parts[0].strip(), parts[1], start, end))
-    return rows
-
-
-def predict_st1(inputs: list[Path], out: TextIO, mentions: Path | None = None, **options) -> int:
-    """``slant predict semeval2025-st1 DIR --mentions FILE``: main and fine roles of each mention."""
-    from .analysers import parse
-    from .analysers.roles import MODEL_DIR, RoleModel, features_for_spans
-    from .readers.tasks import align_gold_spans, parse_task_file
-
-    if mentions is None:
-        raise SlantError("semeval2025-st1 casts given entity mentions: pass them with --mentions FILE")
-    wanted = read_st1_mentions(mentions)
-    files: dict[str, Path] = {}
-    for p in map(Path, inputs):
-        if p.is_dir():
-            for f in sorted(p.glob("*.txt")):
-                files.setdefault(f.name, f)
-        elif p.is_file():
-            files.setdefault(p.name, p)
-        else:
-            raise SlantError(f"{p}: no such file or folder")
-    missing = sorted({doc for doc, *_ in wanted} - set(files))
-    if missing:
-        raise SlantError(f"{mentions}: no document file for {', '.join(missing[:5])} in the inputs")
-    model = options.get("model")
-    model = RoleModel(Path(model) if model else MODEL_DIR) if not isinstance(model, RoleModel) else model
-    model.load()
-    by_doc: dict[str, list[int]] = {}
-    for i, (doc, *_) in enumerate(wanted):
-        by_doc.setdefault(doc, []).append(i)
-    texts = {doc: parse_task_file(files[doc].read_bytes(), files[doc], "semeval2025").text for doc in by_doc}
-    nlp = parse.load_nlp()
-    results: list[tuple[str, list[str]]] = [("", [])] * len(wanted)
-    docs = list(by_doc)
-    for doc_id, sdoc in zip(docs, nlp.pipe((texts[d] for d in docs), batch_size=16), strict=True):
-        rows = by_doc[doc_id]
-        text = texts[doc_id]
-        aligned = align_gold_spans(text, [wanted[i][2:] for i in rows], [wanted[i][1] for i in rows], end_inclusive=True)
-        spans = []
-        for i, a in zip(rows, aligned, strict=True):
-            # A mention whose surface is not found keeps the offsets as written, clipped to the text.
-            s, e = a if a is not None else (min(wanted[i][2], len(text)), min(wanted[i][3] + 1, len(text)))
-            spans.append((s, e))
-        for i, feats in zip(rows, features_for_spans(sdoc, spans), strict=True):
-            results[i] = model.decide(*model.probabilities(feats))
-    for (doc, entity, start, end), (main, fines) in zip(wanted, results, strict=True):
-        out.write("\t".join([doc, entity, str(start), str(end), main, *fines]) + "\n")
-    return len(wanted)
-
-
-PREDICTORS["semeval2025-st1"] = predict_st1
-
-
-# --- document labels: genre, frames (SemEval-2023 Task 3), narratives (SemEval-2025 Task 10) ----
-
-from .doclabels_tasks import predict_narratives, predict_st1, predict_st2  # noqa: E402
-
-PREDICTORS["semeval2023-st1"] = predict_st1
-PREDICTORS["semeval2023-st2"] = predict_st2
-PREDICTORS["semeval2025-st2"] = predict_narratives

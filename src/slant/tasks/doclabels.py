@@ -19,8 +19,8 @@ from typing import TextIO
 
 import numpy as np
 
-from .doclabels import MODELS, Head, sigmoid, softmax
-from .errors import SlantError
+from ..doclabels import MODELS, Head, sigmoid, softmax
+from ..errors import SlantError
 
 
 def _head(task: str, options: dict) -> Head:
@@ -28,7 +28,7 @@ def _head(task: str, options: dict) -> Head:
 
 
 def _features(name: str, docs, log=None) -> np.ndarray:
-    from .train.doclabels import corpus_features
+    from ..train.doclabels import corpus_features
 
     return corpus_features(name, [(d.id, d.article) for d in docs], log=log)
 
@@ -46,7 +46,7 @@ def _validation(head: Head, docs, data_dir: Path):
 
 def eval_genre(data_dir: Path, **options) -> str:
     from . import corpora
-    from .analysers.genre import prior_shift
+    from ..analysers.genre import prior_shift
     from .scoring import genre_macro_f1
 
     head = _head("genre", options)
@@ -71,7 +71,7 @@ def eval_genre(data_dir: Path, **options) -> str:
 def eval_frames(data_dir: Path, **options) -> str:
     from . import corpora
     from .scoring import multilabel_micro
-    from .train.frames import decide
+    from ..train.frames import decide
 
     head = _head("frames", options)
     docs = _validation(head, corpora.semeval2023_doc_labels(data_dir, 2), data_dir)
@@ -93,9 +93,9 @@ def eval_frames(data_dir: Path, **options) -> str:
 
 def eval_narratives(data_dir: Path, **options) -> str:
     from . import corpora
-    from .analysers.narratives import OTHER
+    from ..analysers.narratives import OTHER
     from .scoring import samples_f1
-    from .train.narratives import decode_all
+    from ..train.narratives import decode_all
 
     head = _head("narratives", options)
     cfg = head.config
@@ -120,9 +120,9 @@ def eval_narratives(data_dir: Path, **options) -> str:
 
 
 def _analysed(inputs: list[Path], layout: str, analyser: str, options: dict):
-    from . import registry
-    from .analysers.segment import Segmenter
-    from .readers.tasks import parse_task_file
+    from .. import registry
+    from ..analysers.segment import Segmenter
+    from ..readers.tasks import parse_task_file
 
     files: list[Path] = []
     for p in map(Path, inputs):

@@ -2,7 +2,7 @@
 same scorer.
 
 Both label copies of the same task articles (text and the task's paragraphs only), and
-``slant.evaluation.score_techniques`` scores both with the official rules of SemEval-2023 Task 3
+``slant.tasks.techniques.score_techniques`` scores both with the official rules of SemEval-2023 Task 3
 subtask 3 (paragraph micro-/macro-F1) and SemEval-2020 Task 11 (span identification, span+label
 F1). The default part is ``dev``, the validation articles of the shipped model's split
 (``models/techniques/split.json``); ``--limit N`` takes the first N of them (by article id), for a
@@ -19,7 +19,7 @@ from ..errors import SlantError
 
 
 def _task_articles(data_dir: Path, split: str, limit: int | None) -> list:
-    from .. import corpora
+    from . import corpora
     from ..analysers.techniques import MODEL_DIR
 
     parts = json.loads((MODEL_DIR / "split.json").read_text("utf-8"))
@@ -35,7 +35,7 @@ def _task_articles(data_dir: Path, split: str, limit: int | None) -> list:
 def llm_predictions(tasks: list, **llm_options: Any) -> tuple[list, Any]:
     """Copies of the task articles labelled by the LLM (replace:techniques), and the reader."""
     from ..article import Article
-    from .reader import LLMReader
+    from ..llm.reader import LLMReader
 
     options = dict(llm_options)
     options["uses"] = ["replace:techniques"]
@@ -49,7 +49,7 @@ def llm_predictions(tasks: list, **llm_options: Any) -> tuple[list, Any]:
 
 
 def compare_techniques(data_dir: Path, *, split: str = "dev", limit: int | None = None, **llm_options: Any) -> str:
-    from ..evaluation import predict_task_articles, score_techniques
+    from .techniques import predict_task_articles, score_techniques
 
     tasks = _task_articles(Path(data_dir), split, limit)
     shipped = score_techniques(tasks, predict_task_articles(tasks))
@@ -112,7 +112,7 @@ def evaluate_explain(data_dir: Path, *, limit: int | None = 20, **llm_options: A
     from ..analysers.segment import Segmenter
     from ..article import DocLabel
     from ..readers.tasks import parse_task_file
-    from .reader import LLMReader
+    from ..llm.reader import LLMReader
 
     base = Path(data_dir) / "semeval2025-task10" / "train" / "EN"
     ann = base / "subtask-3-annotations.txt"
@@ -158,13 +158,13 @@ def evaluate_explain(data_dir: Path, *, limit: int | None = 20, **llm_options: A
 def compare_narratives(data_dir: Path, *, limit: int | None = None, **llm_options: Any) -> str:
     """Narrative samples-F1 (the official measure) of the shipped narratives head and of the LLM
     replacing it, on the head's English validation documents (``models/narratives/head.json``)."""
-    from .. import corpora
+    from . import corpora
     from ..analysers.narratives import Narratives
     from ..analysers.segment import Segmenter
     from ..article import Article
     from ..doclabels import MODELS
-    from ..scoring import samples_f1
-    from .reader import LLMReader
+    from .scoring import samples_f1
+    from ..llm.reader import LLMReader
 
     head = MODELS / "narratives" / "head.json"
     ids = set(json.loads(head.read_text("utf-8")).get("validation", []))

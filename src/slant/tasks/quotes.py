@@ -1,5 +1,4 @@
-"""Scoring of the actor-level layers: quote attribution on the hand-made gold set, entity roles on
-the SemEval-2025 Task 10 validation split (``slant eval quotes``, ``slant eval roles``).
+"""Quote attribution scored on the hand-made gold set (``slant eval quotes``).
 
 Quote attribution (gold: ``tests/fixtures/quotes/gold.tsv``, see the README beside it). A predicted
 quote *finds* a gold quote when their spans overlap by at least half of the shorter one; it
@@ -10,22 +9,17 @@ them, ignoring case, a leading "the" and a possessive, or ends in the same capit
 surname, "Program"). Pronouns never match: an unresolved "he said" attributes nothing.
 Speaker-attribution precision is over predicted quotes that name a speaker; recall over gold
 quotes. Each prediction attributes at most one gold quote.
-
-Entity roles: the official measures of subtask 1 (Piskorski et al., 2025): exact match ratio of
-the fine-role sets (EMR, the task's ranking measure), micro precision/recall/F1 of fine roles, and
-main-role accuracy, on the gold mentions of the validation documents in ``models/roles/split.json``.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import SlantError
+from ..errors import SlantError
 
-QUOTE_GOLD = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "quotes" / "gold.tsv"
+QUOTE_GOLD = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "quotes" / "gold.tsv"
 PRONOUNS = frozenset("he she it they him her them his hers its their we i you who which that this".split())
 _STRIP = re.compile(r"^(?:the\s+)|(?:['\u2019]s?)$", re.I)
 
@@ -129,12 +123,12 @@ def semeval2025_texts(data_dir: Path, docs) -> dict[str, str]:
 
 def slant_quotes(texts: dict[str, str]) -> dict[str, list[tuple[int, int, list[str]]]]:
     """slant's quotes of each text, as the scorer takes them."""
-    from .analysers.actors import Actors
-    from .analysers.entities import Entities
-    from .analysers.quotes import Quotes
-    from .analysers.segment import Segmenter
-    from .article import Article
-    from .pipeline import Pipeline
+    from ..analysers.actors import Actors
+    from ..analysers.entities import Entities
+    from ..analysers.quotes import Quotes
+    from ..analysers.segment import Segmenter
+    from ..article import Article
+    from ..pipeline import Pipeline
 
     nlp = Pipeline([Segmenter(), Entities(), Actors(), Quotes()])
     docs = list(texts)
@@ -171,51 +165,3 @@ def evaluate_quotes(data_dir: Path, gold: str | Path | None = None, **options) -
     g = load_quote_gold(gold)
     texts = semeval2025_texts(data_dir, [q.doc for q in g])
     return quotes_report(score_quotes(g, slant_quotes(texts)))
-
-
-# --- entity roles ---------------------------------------------------------------------------
-
-
-def roles_scores(data_dir: Path, model_dir: str | Path | None = None, split: str = "validation") -> dict:
-    from .analysers import parse
-    from .analysers.roles import MODEL_DIR, RoleModel, features_for_spans
-    from .train.roles import read_gold, score
-
-    folder = Path(model_dir) if model_dir else MODEL_DIR
-    split_file = folder / "split.json"
-    if not split_file.is_file():
-        raise SlantError(f"no split.json in {folder}: run `slant train roles` first")
-    docs = set(json.loads(split_file.read_text("utf-8"))[split])
-    texts, gold = read_gold(Path(data_dir))
-    gold = [g for g in gold if g.doc in docs]
-    model = RoleModel(folder).load()
-    nlp = parse.load_nlp()
-    by_doc: dict[str, list[int]] = {}
-    for i, g in enumerate(gold):
-        by_doc.setdefault(g.doc, []).append(i)
-    preds: list = [None] * len(gold)
-    names = list(by_doc)
-    for d, doc in zip(names, nlp.pipe(texts[n] for n in names), strict=True):
-        idx = by_doc[d]
-        for i, f in zip(idx, features_for_spans(doc, [(gold[i].start, gold[i].end) for i in idx]), strict=True):
-            preds[i] = model.decide(*model.probabilities(f))
-    out = score(gold, preds)
-    out["docs"] = len(by_doc)
-    out["split"] = split
-    out["always_antagonist"] = sum(g.main == "Antagonist" for g in gold) / len(gold) if gold else 0.0
-    return out
-
-
-def roles_report(s: dict) -> str:
-    return "\n".join([
-        f"Entity roles (SemEval-2025 Task 10 subtask 1), English, {s['split']} split: {s['n']} mentions in "
-        f"{s['docs']} documents",
-        f"{'measure':<36}{'score':>7}",
-        f"{'fine-role exact match ratio (EMR)':<36}{s['emr']:7.3f}",
-        f"{'fine-role micro P / R / F1':<36}{s['micro_p']:7.3f}{s['micro_r']:7.3f}{s['micro_f1']:7.3f}",
-        f"{'main-role accuracy':<36}{s['main_accuracy']:7.3f}   (always Antagonist: {s['always_antagonist']:.3f})",
-    ])
-
-
-def evaluate_roles(data_dir: Path, model: str | Path | None = None, split: str = "validation", **options) -> str:
-    return roles_report(roles_scores(Path(data_dir), model, split))
