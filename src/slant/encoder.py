@@ -144,13 +144,25 @@ def load_tokenizer(path: str | Path):
 
 
 def tokenize(tokenizer, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(ids, offsets) of each text, without special tokens; tokens with empty offsets dropped."""
+    """(ids, offsets) of each text, without special tokens; tokens with empty offsets dropped.
+
+    A SentencePiece token carries the space (or line break) before its word ("▁said" is " said"):
+    its start is moved past that whitespace, so that a token begins where its word does and falls
+    inside the paragraph, sentence or span of its word (WordPiece tokens never start with one). A
+    token of whitespace alone keeps its offsets."""
     out = []
-    for enc in tokenizer.encode_batch(list(texts), add_special_tokens=False):
+    for text, enc in zip(texts, tokenizer.encode_batch(list(texts), add_special_tokens=False), strict=True):
         ids = np.asarray(enc.ids, dtype=np.int64)
         offs = np.asarray(enc.offsets, dtype=np.int32).reshape(-1, 2)
         keep = offs[:, 1] > offs[:, 0]
-        out.append((ids[keep], offs[keep]))
+        ids, offs = ids[keep], offs[keep]
+        for r in np.flatnonzero([text[s].isspace() for s in offs[:, 0]]) if len(offs) else ():
+            s, e = int(offs[r, 0]), int(offs[r, 1])
+            while s < e and text[s].isspace():
+                s += 1
+            if s < e:
+                offs[r, 0] = s
+        out.append((ids, offs))
     return out
 
 

