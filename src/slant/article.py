@@ -17,7 +17,7 @@ from typing import Literal
 
 import msgspec
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"  # 1.2: Provenance.status and .reason (layers not run for a language)
 
 # Layer names, in the order the report shows them. Analysers declare the layers they need and add
 # with these names; "text" and "meta" are what every reader provides.
@@ -161,12 +161,16 @@ class LLMRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 class Provenance(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """Which analyser, in which version and with which model, produced a layer."""
+    """Which analyser, in which version and with which model, produced a layer; or, with status
+    ``skipped``, that the analyser did not run on this article and why (``reason``: no model for
+    the article's language, or a layer it needs was not run)."""
 
     layer: str
     analyser: str
     version: str
     model: str | None = None
+    status: Literal["ran", "skipped"] = "ran"
+    reason: str | None = None
 
 
 class Article(msgspec.Struct, kw_only=True, dict=True):
@@ -211,12 +215,37 @@ class Article(msgspec.Struct, kw_only=True, dict=True):
     def has(self, layer: str) -> bool:
         if layer in BASE_LAYERS:
             return True
-        return bool(getattr(self, layer)) or any(p.layer == layer for p in self.provenance)
+        return bool(getattr(self, layer)) or any(p.layer == layer and p.status == "ran" for p in self.provenance)
 
     def record(self, layer: str, analyser: str, version: str, model: str | None = None) -> None:
-        """Note that ``analyser`` produced ``layer`` (replacing an earlier note for the layer)."""
-        self.provenance = [p for p in self.provenance if p.layer != layer]
+        """Note that ``analyser`` produced ``layer`` (replacing an earlier note for the layer; notes
+        that another analyser skipped the layer stay, as the layer still lacks what it would add)."""
+        self.provenance = [p for p in self.provenance
+                           if p.layer != layer or (p.status == "skipped" and p.analyser != analyser)]
         self.provenance.append(Provenance(layer=layer, analyser=analyser, version=version, model=model))
+
+    def skip(self, layer: str, analyser: str, version: str, reason: str) -> None:
+        """Note that ``analyser`` did not run on this article and so left ``layer`` out, and why
+        (replacing an earlier note of the same analyser for the layer)."""
+        self.provenance = [p for p in self.provenance if not (p.layer == layer and p.analyser == analyser)]
+        self.provenance.append(Provenance(layer=layer, analyser=analyser, version=version, status="skipped",
+                                          reason=reason))
+
+    def skipped(self) -> dict[str, str]:
+        """Analysers that did not run on this article -> why, in pipeline order."""
+        out: dict[str, str] = {}
+        for p in self.provenance:
+            if p.status == "skipped":
+                out.setdefault(p.analyser, p.reason or "")
+        return out
+
+    def not_run(self) -> list[tuple[str, list[str]]]:
+        """``skipped()`` grouped by reason, for a reader: [(reason, analysers), ...] in the order
+        the reasons first appear, each with its analysers in pipeline order."""
+        groups: dict[str, list[str]] = {}
+        for name, reason in self.skipped().items():
+            groups.setdefault(reason, []).append(name)
+        return list(groups.items())
 
     # --- serialisation -----------------------------------------------------------------------
     def to_json(self) -> bytes:

@@ -2,6 +2,12 @@
 
 The pipeline checks before it runs that each analyser finds the layers it needs among the base
 layers and those added by analysers before it, and loads models once, on first use.
+
+Each article goes only through the analysers that can read its language (``meta.language``; see
+``Analyser.skip_reason``). An analyser that cannot is not run on it: its layers stay empty and the
+article's provenance says so, with the reason ("no spaCy pipeline for Ukrainian"). An analyser
+that needs a layer skipped that way is skipped too ("needs actors, not run: ..."), so roles never
+reads actors that were not found.
 """
 
 from __future__ import annotations
@@ -53,10 +59,37 @@ class Pipeline:
         size = batch_size or self.batch_size
         it = iter(articles)
         while batch := list(islice(it, size)):
+            plans: dict[str | None, list[str | None]] = {}
+            reasons = [plans.setdefault(a.meta.language, self.skips(a.meta.language)) for a in batch]
             stream: Iterable[Article] = batch
-            for a in self.analysers:
-                stream = a.pipe(stream, batch_size=size)
+            for k, a in enumerate(self.analysers):
+                skipped = [r[k] for r in reasons]
+                if any(skipped):
+                    stream = _run_some(a, stream, skipped, size)
+                else:
+                    stream = a.pipe(stream, batch_size=size)
             yield from stream
+
+    def skips(self, language: str | None) -> list[str | None]:
+        """For each analyser, in order, why it is not run on an article in ``language`` (None: it
+        runs). An analyser that cannot read the language says why; one that needs a layer that an
+        analyser skipped before it (and no other added) is skipped with that analyser's reason."""
+        missing: dict[str, str] = {}  # layer -> the first cause of its absence
+        out: list[str | None] = []
+        for a in self.analysers:
+            reason = cause = a.skip_reason(language)
+            if reason is None:
+                gap = next((layer for layer in a.needs if layer in missing), None)
+                if gap is not None:
+                    cause = missing[gap]
+                    reason = f"needs {gap}, not run: {cause}"
+            out.append(reason)
+            for layer in a.adds:
+                if cause is None:
+                    missing.pop(layer, None)
+                else:
+                    missing.setdefault(layer, cause)
+        return out
 
     def __call__(self, item: str | Path | Article) -> Article:
         """Analyse one article: an Article, a path to a file, or the text itself."""
@@ -78,6 +111,23 @@ class Pipeline:
              "summary": a.describe()}
             for a in self.analysers
         ]
+
+
+def _run_some(a: Analyser, articles: Iterable[Article], skipped: list[str | None], size: int) -> Iterator[Article]:
+    """``a`` over the articles whose ``skipped`` entry is None; the others get a provenance note
+    per layer ``a`` adds (or under its own name when it only fills others' layers, as roles does)
+    instead. Yields every article, in order."""
+    arts = list(articles)
+    done = iter(a.pipe([art for art, why in zip(arts, skipped, strict=True) if why is None], batch_size=size))
+    for art, why in zip(arts, skipped, strict=True):
+        if why is None:
+            yield next(done)
+            continue
+        for layer in a.adds or (a.name,):
+            art.skip(layer, a.name, a.version, why)
+        yield art
+    if next(done, None) is not None:  # also lets the analyser's generator finish (its cleanup)
+        raise RuntimeError(f"analyser {a.name!r} yielded more articles than it was given")
 
 
 def check_order(analysers: list[Analyser]) -> None:

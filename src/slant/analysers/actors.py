@@ -25,6 +25,14 @@ Salience follows the centering idea that subjects are the likeliest antecedents 
 Weinstein, 1995, "Centering: a framework for modeling the local coherence of discourse";
 weights after Lappin & Leass, 1994, "An algorithm for pronominal anaphora resolution"): each
 mention adds 2 as a subject, 1 as an object or possessor, 0.5 otherwise, and halves per sentence.
+
+Languages: English and French (the languages with a spaCy pipeline, :mod:`slant.analysers.parse`);
+the pipeline skips any other and says so in provenance. In French, steps 1 and 2 work as in
+English (the gazetteer's names are English, so it knows fewer French forms); steps 3 and 4 and the
+"flew to Brussels" rule read English words and English parse labels (person nouns, he/she, the
+preposition "in"), so French descriptions and pronouns stay unresolved, and a seat of power the
+gazetteer knows ("Kremlin", "Washington") joins its state even where it is only a place ("à
+Washington"). French articles get fewer grouped mentions than English ones.
 """
 
 from __future__ import annotations
@@ -413,11 +421,14 @@ class Actors(Analyser):
         self._finder = ActorFinder(gaz.load(), table)
         parse.load_nlp(self.model)
 
+    def skip_reason(self, language: str | None) -> str | None:
+        return parse.skip_reason(language, self.model)
+
     def pipe(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[Article]:
         if self._finder is None:
             self.load()
         arts = list(articles)
         for art, doc in zip(arts, parse.docs(arts, self.model, batch_size), strict=True):
             art.entities, art.actors = self._finder(art, doc)
-            art.record("actors", self.name, self.version, model=self.model)
+            art.record("actors", self.name, self.version, model=parse.model_of(art, self.model))
             yield art

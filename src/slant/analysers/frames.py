@@ -6,6 +6,9 @@ trained on the English subtask-2 articles by ``slant train frames`` (``models/fr
 kept when its probability reaches the threshold tuned for micro-F1 (the task's measure) by
 cross-validation on the training part; an article always gets at least its likeliest frame, as
 every training article has one. Each frame carries the sentences that score highest for it.
+
+Languages: English only for now (``languages``): the heads read the English encoder; the pipeline
+skips other languages and says so in provenance.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ class Frames(DocHeadAnalyser, Analyser):
     adds = ("labels",)
     version = "1"
     folder_name = "frames"
+    languages = frozenset({"en"})  # English MiniLM encoder; None (any language) once the multilingual one ships
     adds_tasks = ("frames",)
 
     def chosen(self, p: np.ndarray) -> list[int]:

@@ -11,6 +11,9 @@ prior is ``feed`` (reporting-heavy, the default) or ``corpus`` (the task's own m
 
 One DocLabel (task ``genre``) names the most probable genre; its ``extra`` holds every genre's
 probability and its evidence the sentences that read most like that genre.
+
+Languages: English only for now (``languages``): the head reads the English encoder; the pipeline
+skips other languages and says so in provenance.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Genre(DocHeadAnalyser, Analyser):
     adds = ("labels",)
     version = "1"
     folder_name = "genre"
+    languages = frozenset({"en"})  # English MiniLM encoder; None (any language) once the multilingual one ships
     adds_tasks = ("genre",)
 
     def load(self) -> None:

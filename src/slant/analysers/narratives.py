@@ -11,6 +11,14 @@ article with no narrative is "Other". DocLabels get the tasks ``narratives`` and
 A user taxonomy (option ``taxonomy = "my.yaml"``, or ``slant analyze --narratives my.yaml``) is
 matched instead by embedding similarity with no training (``slant.user_taxonomy``); its labels get
 the taxonomy's name as task.
+
+Languages: English only, both ways, for now. The SemEval heads read the English encoder
+(``languages``). A user taxonomy does not depend on that encoder, but its WordLlama static vectors
+are not language-independent either (``TAXONOMY_LANGUAGES``): a Russian sentence and its English
+translation score 0.15-0.23, under the 0.3 default threshold, and any two Russian sentences score
+0.45-0.68 whether they share a topic or not (football against gas blackmail: 0.46), so neither an
+English nor a Russian taxonomy separates Russian articles. The pipeline skips other languages and
+says so in provenance.
 """
 
 from __future__ import annotations
@@ -23,9 +31,11 @@ import numpy as np
 from .. import user_taxonomy
 from ..article import Article, DocLabel
 from ..doclabels import DocHeadAnalyser, sigmoid, top_sentences
-from .base import Analyser, batched
+from .base import Analyser, batched, language_gap
 
 TAXONOMY_FILE = Path(__file__).resolve().parent.parent / "data" / "narratives-semeval2025.yaml"
+# What a user taxonomy's word vectors separate (see the module docstring); not the encoder's.
+TAXONOMY_LANGUAGES = frozenset({"en"})
 OTHER = "Other"
 
 
@@ -58,7 +68,14 @@ class Narratives(DocHeadAnalyser, Analyser):
     adds = ("labels",)
     version = "1"
     folder_name = "narratives"
+    languages = frozenset({"en"})  # English MiniLM encoder; None (any language) once the multilingual one ships
     adds_tasks = ("narratives", "subnarratives")
+
+    def skip_reason(self, language: str | None) -> str | None:
+        path = self.options.get("taxonomy")
+        if path and str(path) != "semeval2025":
+            return language_gap(language, TAXONOMY_LANGUAGES, "word vectors")
+        return super().skip_reason(language)
 
     def load(self) -> None:
         path = self.options.get("taxonomy")

@@ -17,6 +17,11 @@ evidence. Notes: this is subject-verb-object extraction over Universal/ClearNLP 
 in textacy's ``subject_verb_object_triples``, extended with passives, prepositional objects and
 inherited subjects, and restricted to actors (the "actor networks" of Hamborg et al., 2019,
 "Automated identification of media bias by word choice and labeling in news articles").
+
+Languages: English only. The rules read ClearNLP labels of the English parser (``dobj``, ``pobj``,
+``agent``, ``prt``, ``neg``); the French pipeline writes Universal Dependencies (``obj``, ``obl``
+with ``case``), on which they would find almost nothing, so the pipeline skips every language but
+English and says so in provenance rather than show an empty graph.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from ..article import Article, Relation, Span
 from . import parse
 from .actors import LOCATIVE_PREPS, MOTION_VERBS
-from .base import Analyser
+from .base import Analyser, language_gap
 
 _INHERIT = ("xcomp", "advcl", "conj", "pcomp", "acl", "relcl")
 
@@ -133,10 +138,14 @@ class Relations(Analyser):
     needs = ("sentences", "actors")
     adds = ("relations",)
     version = "1"
+    languages = frozenset({"en"})  # rules over the English parser's labels (see the module docstring)
 
     def __init__(self, model: str = parse.MODEL, **options) -> None:
         super().__init__(model=model, **options)
         self.model = model
+
+    def skip_reason(self, language: str | None) -> str | None:
+        return parse.skip_reason(language, self.model) or language_gap(language, self.languages, "rules")
 
     def load(self) -> None:
         parse.load_nlp(self.model)

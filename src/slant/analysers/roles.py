@@ -13,6 +13,12 @@ a second predicts the fine roles within it, and every fine role whose probabilit
 ``FINE_RATIO`` of the best is kept (the task allows several). Weights, vocabulary and thresholds
 are files in ``models/roles/`` with a model card; ``slant train roles`` rebuilds them.
 
+Languages: English only. The features are English lemmas and the English parser's labels, and
+the weights were fitted on the English part of the task's data, so a French article (which has a
+parse) would be scored on its names alone; the pipeline skips every language but English and says
+so in provenance ("model for English only", or "no spaCy pipeline for ..." where there is no
+parse either).
+
 Notes: the taxonomy and the exact-match measure are those of Piskorski et al. (2025),
 "SemEval-2025 Task 10: Multilingual Characterization and Extraction of Narratives from Online
 News"; the feature design follows the "entity framing" baselines of that task.
@@ -194,12 +200,16 @@ class Roles(Analyser):
     needs = ("sentences", "actors")
     adds = ()  # fills role, fine_roles, scores and evidence of the actors layer
     version = "1"
+    languages = frozenset({"en"})  # English features and weights (see the module docstring)
 
     def __init__(self, model: str | Path | None = None, evidence: int = 2, spacy_model: str = parse.MODEL, **options):
         super().__init__(model=model, evidence=evidence, spacy_model=spacy_model, **options)
         self.model = RoleModel(model or MODEL_DIR)
         self.evidence = evidence
         self.spacy_model = spacy_model
+
+    def skip_reason(self, language: str | None) -> str | None:
+        return parse.skip_reason(language, self.spacy_model) or super().skip_reason(language)
 
     def load(self) -> None:
         self.model.load()

@@ -18,6 +18,9 @@ Option ``in_context = false`` encodes sentences one by one with the sentence hea
 Summaries go to ``Article.labels`` with task ``subjectivity``: one label for the article and one per
 paragraph (``paragraph`` set), each scored with the share of subjective sentences and carrying the
 most subjective sentences as evidence.
+
+Languages: English only for now (``languages``): the heads read the English encoder; the pipeline
+skips other languages and says so in provenance.
 """
 
 from __future__ import annotations
@@ -144,6 +147,7 @@ class Subjectivity(Analyser):
     needs = ("sentences",)
     adds = ("subjectivity", "labels")
     version = "1"
+    languages = frozenset({"en"})  # English MiniLM encoder; None (any language) once the multilingual one ships
 
     def __init__(self, **options):
         super().__init__(**options)

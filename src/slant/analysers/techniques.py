@@ -518,6 +518,7 @@ class Techniques(Analyser):
     needs = ("paragraphs",)
     adds = ("techniques", "paragraph_techniques")
     version = "1"
+    languages = frozenset({"en"})  # English MiniLM encoder; None (any language) once the multilingual one ships
 
     def __init__(self, **options):
         super().__init__(**options)

@@ -3,7 +3,9 @@
 Layout: a header with the metadata, the text paragraph by paragraph with its spans highlighted
 (techniques coloured by coarse category and tagged with the technique; quotes underlined; actor
 mentions in bold), then one table per layer. Layers that are empty are left out, so the report
-grows with the pipeline and needs no change when an analyser is added.
+grows with the pipeline and needs no change when an analyser is added. Analysers the pipeline did
+not run for the article's language are named on one line under the header, with the reason, so an
+absent table never reads as "nothing found".
 """
 
 from __future__ import annotations
@@ -57,6 +59,9 @@ class ReportSink:
 
 def render(art: Article) -> Group:
     parts: list = [_header(art)]
+    note = not_run_line(art)
+    if note:
+        parts.append(Text(note, style="yellow"))
     parts.append(Rule("Text", align="left"))
     parts.extend(_paragraphs(art))
     for section in (
@@ -94,10 +99,22 @@ def _header(art: Article) -> Panel:
             rows.add_row(key, str(value))
     words = len(art.text.split())
     rows.add_row("size", f"{len(art.paragraphs)} paragraphs, {len(art.sentences)} sentences, {words} words")
-    layers = [p.layer for p in art.provenance]
+    layers = [p.layer for p in art.provenance if p.status == "ran"]
     if layers:
         rows.add_row("layers", ", ".join(layers))
     return Panel(Group(title, rows), title="slant", title_align="left", border_style="dim")
+
+
+def not_run_line(art: Article) -> str:
+    """"not run for this article's language (uk): techniques, genre — no model for Ukrainian
+    (English only); entities, actors — no spaCy pipeline for Ukrainian", or "" when every
+    analyser ran."""
+    groups = art.not_run()
+    if not groups:
+        return ""
+    language = f" ({art.meta.language})" if art.meta.language else ""
+    return f"not run for this article's language{language}: " + "; ".join(
+        f"{', '.join(names)} — {reason}" for reason, names in groups)
 
 
 def _paragraphs(art: Article) -> list[Text]:

@@ -7,7 +7,8 @@ techniques stay visible; the piece's ``data-s`` lists its technique spans for th
 plain strings handed to Jinja, which escapes them: no markup is ever built from article text here.
 
 Layers the page has no panel for are shown as generic tables (``other_layers``), so a new layer
-appears without a change to the page.
+appears without a change to the page. Analysers not run for the article's language are named in one
+note under the title, with the reason (``not_run_view``), where their panels would have been empty.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from functools import lru_cache
 import msgspec
 from markupsafe import Markup, escape
 
-from .. import taxonomy
+from .. import lang, taxonomy
 from ..article import Article
 
 # Layers with their own panel on the page; every other list layer is shown as a table.
@@ -311,6 +312,16 @@ def other_layers(art: Article) -> list[dict]:
         out.append({"name": name, "columns": cols or ["value"],
                     "rows": [[r.get(c) for c in cols] if isinstance(r, dict) else [r] for r in rows]})
     return out
+
+
+def not_run_view(art: Article) -> dict | None:
+    """The analysers the pipeline did not run for this article's language, grouped by reason, or
+    None when every analyser ran."""
+    groups = art.not_run()
+    if not groups:
+        return None
+    return {"language": art.meta.language or "", "language_name": lang.name(art.meta.language),
+            "groups": [{"reason": reason, "analysers": names} for reason, names in groups]}
 
 
 def page_data(art: Article) -> dict:
