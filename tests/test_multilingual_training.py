@@ -136,3 +136,23 @@ def test_the_export_reads_through_the_runtime_in_both_languages(tiny_data, tmp_p
         want = trained.encoder(input_ids=row_ids, token_type_ids=torch.zeros_like(row_ids)).last_hidden_state[0]
     got = model.encoder.run(ids[None], np.ones((1, len(ids)), dtype=np.int64))["hidden"][0]
     assert np.abs(got - want.numpy()).max() < 1e-3
+
+
+def test_the_cached_recipe_trains_the_same_network(tiny_data, tmp_path):
+    """The CPU recipe: the frozen lower layers run once into a cache and only the top layers train;
+    in eval mode the split forward equals the whole one, and a resumed cached run reads the cache."""
+    work = tmp_path / "cached"
+    multilingual.fit(tiny_data, work, epochs=1, batch=2, layers=2, train_layers=1, cached=True, langs=("en", "fr"),
+                     subj_langs=(), save_minutes=1000, threads=1, max_steps=2)
+    assert (work / "layer-cache.npz").is_file()
+    model, rows, f = multilingual.load_trained(work, checkpoint=work / "last.pt")
+    ids = torch.from_numpy(multilingual.e5.remap_ids(f.tokenizer.encode(EN[0]).ids, rows))[None]
+    mask = torch.ones_like(ids)
+    with torch.no_grad():
+        whole = model(ids, mask)[1]
+        split = model.upper(model.lower(ids, mask, 1), mask, 1)[1]
+    assert torch.allclose(whole, split, atol=1e-5)
+    multilingual.fit(tiny_data, work, epochs=1, batch=2, layers=2, train_layers=1, cached=True, langs=("en", "fr"),
+                     subj_langs=(), save_minutes=1000, threads=1)
+    state = torch.load(work / "last.pt", weights_only=False)["state"]
+    assert state["config"]["cached"] and state["epoch"] == 1
