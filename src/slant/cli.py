@@ -318,6 +318,7 @@ def graph(
 
 @app.command("eval", epilog=examples(
     ("slant eval techniques", "SemEval-2023 Task 3 and SemEval-2020 Task 11 measures, test split"),
+    ("slant eval techniques --lang fr", "French dev articles, beside the organisers' baseline"),
     ("slant eval subjectivity --split dev", "CheckThat! 2025 macro-F1 on the dev part"),
     ("slant eval techniques --llm http://127.0.0.1:8080/v1 --limit 5", "an LLM beside the model"),
     note="Tasks: " + ", ".join(EVAL_TASKS) + ".",
@@ -331,13 +332,22 @@ def eval_(
     ] = None,
     llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="Model name at the endpoint.")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", help="With --llm: only the first N articles.")] = None,
+    lang: Annotated[
+        Optional[str], typer.Option("--lang", help="Language to score (techniques: en, fr, ge, it, po, ru; default en).")
+    ] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Model folder to score instead of the shipped one.")] = None,
 ) -> None:
     """Score a shipped model on its held-out split with the shared task's official rules."""
     from .tasks.corpora import data_dir
     from .tasks.evaluation import evaluate, evaluator
 
     evaluator(task)  # an unknown task is named before the corpora are looked for
+    if lang and lang != "en" and task != "techniques":
+        raise SlantError(f"--lang {lang}: {task} is scored in English only so far (techniques has every language)")
+    if model is not None and not model.is_dir():
+        raise SlantError(f"--model {model}: no such model folder")
     options: dict = {"split": split} if split else {}
+    options.update({k: v for k, v in (("lang", lang), ("model", model)) if v is not None})
     if llm or llm_model:
         if task not in ("techniques", "narratives", "explain"):
             raise SlantError(f"--llm: the LLM is scored on techniques and narratives (beside the shipped heads) "

@@ -15,10 +15,10 @@ from ..errors import SlantError
 from . import doclabels, llm, quotes, roles, subjectivity, techniques
 
 
-def _techniques(data_dir: Path, split: str = "test", **options) -> str:
+def _techniques(data_dir: Path, split: str | None = None, **options) -> str:
     if options.get("llm"):  # the LLM (slant.llm, use replace) beside the shipped model, same articles
-        return llm.compare_techniques(Path(data_dir), split=split, limit=options.get("limit"), **options["llm"])
-    return techniques.evaluate_techniques(data_dir, split=split)
+        return llm.compare_techniques(Path(data_dir), split=split or "dev", limit=options.get("limit"), **options["llm"])
+    return techniques.evaluate_techniques(data_dir, split=split, **options)
 
 
 def _explain(data_dir: Path, **options) -> str:

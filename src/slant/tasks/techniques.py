@@ -78,20 +78,96 @@ def score_ptc(ptc_tasks, preds) -> dict:
     return {"articles": len(ptc_tasks), "si": si, "flc": flc, "flc_per": per}
 
 
-def techniques_scores(data_dir: Path, split: str = "test", model=None, ptc: bool = True) -> dict:
-    """Scores of the technique model on one part of the shipped split (``test`` is held out)."""
-    from . import corpora
-    from ..analysers.techniques import MODEL_DIR, TechniqueModel
+# The five languages whose dev split has labels and an organisers' baseline output
+# (``semeval2023-task3/baselines/baseline-output-subtask3-dev-LANG.txt``).
+DEV_LANGS = ("fr", "ge", "it", "po", "ru")
+LANG_NAMES = {"en": "English", "fr": "French", "ge": "German", "it": "Italian", "po": "Polish", "ru": "Russian"}
 
-    model = model or TechniqueModel()
+
+def split_ids(split_file: Path, split: str, lang: str = "en") -> set[str]:
+    """The article ids of one part of a model's ``split.json``: the English model's
+    ``{"train", "dev", "test"}``, or the multilingual model's ``{"langs": {lang: {"train", "val",
+    "eval"}}}``, whose English "val" and "eval" are the dev and test parts."""
+    raw = json.loads(split_file.read_text("utf-8"))
+    if "langs" in raw:
+        parts = raw["langs"].get(lang, {})
+        part = {"dev": "val", "test": "eval"}.get(split, split) if lang == "en" else split
+    else:
+        parts = raw if lang == "en" else {}
+        part = split
+    if part not in parts:
+        known = ", ".join(sorted(parts)) or "none"
+        raise SlantError(f"{split_file}: no {split!r} part for {LANG_NAMES.get(lang, lang)} (it has: {known})")
+    return set(parts[part])
+
+
+def read_st3(path: Path) -> dict[tuple[str, int], list[str]]:
+    """A SemEval-2023 subtask-3 file (``id<TAB>line<TAB>technique,technique``) as (id, line) -> names."""
+    from .. import taxonomy
+
+    tax = taxonomy.load()
+    out: dict[tuple[str, int], list[str]] = {}
+    for n, row in enumerate(Path(path).read_text("utf-8").splitlines(), 1):
+        parts = row.split("\t")
+        if not row.strip():
+            continue
+        if len(parts) < 2 or not parts[1].strip().isdigit():
+            raise SlantError(f"{path}:{n}: expected id, line number, techniques separated by tabs")
+        names = parts[2].split(",") if len(parts) > 2 else []
+        out[(parts[0], int(parts[1]))] = [tax.normalise(x) for x in names if x.strip()]
+    return out
+
+
+def baseline_scores(data_dir: Path, tasks, lang: str) -> dict | None:
+    """The organisers' baseline output for ``lang``'s dev split, scored with the same rules against
+    the same gold paragraphs, or None when the file is absent."""
+    from .. import taxonomy
+    from . import scoring
+
+    path = Path(data_dir) / "semeval2023-task3" / "baselines" / f"baseline-output-subtask3-dev-{lang}.txt"
+    if not path.is_file():
+        return None
+    gold = {(ta.id, ta.line_numbers[pt.paragraph]): list(pt.techniques)
+            for ta in tasks for pt in ta.article.paragraph_techniques}
+    micro, macro, _ = scoring.paragraph_labels(gold, read_st3(path), taxonomy.names())
+    return {"paragraph_micro": micro, "paragraph_macro": macro, "file": path.name}
+
+
+def _model(model):
+    from ..analysers.techniques import TechniqueModel
+
+    if model is None or isinstance(model, (str, Path)):
+        return TechniqueModel(Path(model)) if model else TechniqueModel()
+    return model
+
+
+def techniques_scores(data_dir: Path, split: str = "test", model=None, ptc: bool = True, lang: str = "en") -> dict:
+    """Scores of the technique model on held-out articles of ``lang``. English: a part of the
+    model's own split (``test`` is held out, ``dev`` chose the thresholds). Other languages: the
+    organisers' dev split (``split="dev"``, held out from training), beside the organisers'
+    baseline output scored the same way; ``split="val"`` is the part of the training articles a
+    multilingual model held out to tune on."""
+    from . import corpora
+    from ..analysers.techniques import MODEL_DIR
+
+    model = _model(model)
     split_file = model.folder / "split.json" if model.folder.joinpath("split.json").is_file() else MODEL_DIR / "split.json"
-    ids = set(json.loads(split_file.read_text("utf-8"))[split])
-    tasks = [t for t in corpora.semeval2023_techniques(data_dir) if t.id in ids]
+    if lang == "en":
+        ids = split_ids(split_file, split, lang)
+        tasks = [t for t in corpora.semeval2023_techniques(data_dir) if t.id in ids]
+    elif split == "dev":
+        tasks = corpora.semeval2023_techniques(data_dir, lang, "dev")
+    else:
+        ids = split_ids(split_file, split, lang)
+        tasks = [t for t in corpora.semeval2023_techniques(data_dir, lang, "train") if t.id in ids]
     if not tasks:
-        raise SlantError(f"none of the {split} articles of {split_file} found under {data_dir}")
+        raise SlantError(f"none of the {split} articles of {LANG_NAMES.get(lang, lang)} found under {data_dir}")
     out = score_techniques(tasks, predict_task_articles(tasks, model))
-    out["split"] = split
-    if ptc and (Path(data_dir) / "ptc-semeval2020").is_dir():
+    out["split"] = split if lang == "en" or split != "dev" else "dev (organisers')"
+    out["lang"] = lang
+    if lang != "en" and split == "dev":
+        out["baseline"] = baseline_scores(data_dir, tasks, lang)
+    if lang == "en" and ptc and (Path(data_dir) / "ptc-semeval2020").is_dir():
         ptc_tasks = [t for t in corpora.ptc_techniques(data_dir) if t.id in ids]
         if ptc_tasks:
             out["ptc"] = score_ptc(ptc_tasks, predict_task_articles(ptc_tasks, model))
@@ -104,13 +180,20 @@ def techniques_report(scores: dict) -> str:
 
     tax = taxonomy.load()
     m, si, flc = scores["paragraph_micro"], scores["si"], scores["flc"]
+    lang = scores.get("lang", "en")
+    base = scores.get("baseline")
+    if lang == "en":
+        baseline = f"   ~{TECHNIQUE_BASELINES['paragraph micro-F1']:.2f} (organisers, en test)"
+    elif base:
+        baseline = f"   {base['paragraph_micro'].f1:.3f} (organisers' baseline output, same articles)"
+    else:
+        baseline = ""
     lines = [
-        f"Persuasion techniques, English, {scores['split']} split: {scores['articles']} articles, "
-        f"{scores['paragraphs']} paragraphs",
+        f"Persuasion techniques, {LANG_NAMES.get(lang, lang)}, {scores['split']} split: {scores['articles']} "
+        f"articles, {scores['paragraphs']} paragraphs",
         "",
         f"{'measure':<44}{'P':>7}{'R':>7}{'F1':>7}   published baseline",
-        f"{'paragraph micro-F1 (SemEval-2023 ST3)':<44}{m.precision:7.3f}{m.recall:7.3f}{m.f1:7.3f}"
-        f"   ~{TECHNIQUE_BASELINES['paragraph micro-F1']:.2f} (organisers, en test)",
+        f"{'paragraph micro-F1 (SemEval-2023 ST3)':<44}{m.precision:7.3f}{m.recall:7.3f}{m.f1:7.3f}" + baseline,
         f"{'paragraph macro-F1 (SemEval-2023 ST3)':<44}{'':>14}{scores['paragraph_macro']:7.3f}",
         f"{'span identification F1 (SemEval-2020 SI)':<44}{si.precision:7.3f}{si.recall:7.3f}{si.f1:7.3f}",
         f"{'span+label partial-overlap F1 (23 labels)':<44}{flc.precision:7.3f}{flc.recall:7.3f}{flc.f1:7.3f}",
@@ -130,9 +213,14 @@ def techniques_report(scores: dict) -> str:
     return "\n".join(lines)
 
 
-def evaluate_techniques(data_dir: Path, split: str = "test", **options) -> str:
-    """``slant eval techniques``: the report of :func:`techniques_scores`."""
-    return techniques_report(techniques_scores(Path(data_dir), split=split))
+def evaluate_techniques(data_dir: Path, split: str | None = None, lang: str = "en", model=None, **options) -> str:
+    """``slant eval techniques [--lang xx] [--model DIR]``: the report of :func:`techniques_scores`
+    (default part: ``test`` in English, the organisers' ``dev`` elsewhere)."""
+    if lang not in LANG_NAMES:
+        raise SlantError(f"--lang {lang}: SemEval-2023 Task 3 has labelled articles in "
+                         f"{', '.join(LANG_NAMES)} (es, gr and ka have no labels)")
+    split = split or ("test" if lang == "en" else "dev")
+    return techniques_report(techniques_scores(Path(data_dir), split=split, model=model, lang=lang))
 
 
 # --- submission files ---------------------------------------------------------------------------
