@@ -136,6 +136,10 @@ def test_the_export_reads_through_the_runtime_in_both_languages(tiny_data, tmp_p
         want = trained.encoder(input_ids=row_ids, token_type_ids=torch.zeros_like(row_ids)).last_hidden_state[0]
     got = model.encoder.run(ids[None], np.ones((1, len(ids)), dtype=np.int64))["hidden"][0]
     assert np.abs(got - want.numpy()).max() < 1e-3
+    # the finish stage: thresholds from the pooled validation articles, every language scored
+    scores = multilingual.finish(tiny_data, work, folder)
+    assert set(scores["held_out"]) == {"en-dev", "en-test", "fr-dev"}
+    assert (folder / "thresholds.json").is_file() and "| fr | dev (6 articles) |" in (folder / "MODEL_CARD.md").read_text()
 
 
 def test_the_cached_recipe_trains_the_same_network(tiny_data, tmp_path):

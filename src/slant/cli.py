@@ -385,21 +385,29 @@ def predict(
 
 @app.command(epilog=examples(
     ("slant train subjectivity", "refit the subjectivity heads into the package"),
-    ("slant train techniques --out runs/techniques-new", "rebuild elsewhere (about 90 min)"),
-    note="Tasks: techniques, roles, subjectivity, genre, frames, narratives.",
+    ("slant train techniques --resume", "continue the multilingual run from its last checkpoint"),
+    ("slant train techniques --stages export,finish --out runs/model", "export and tune a run elsewhere"),
+    note="Tasks: techniques, techniques-en, roles, subjectivity, genre, frames, narratives.",
 ))
 def train(
     task: Annotated[str, typer.Argument(help="Model to rebuild, e.g. techniques.")],
     data: Annotated[Optional[Path], typer.Option("--data", help="Annotated corpora (default: $SLANT_DATA or ../shared/data).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the model (default: the package's model folder).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in the work folder from its last checkpoint.")] = False,
+    stages: Annotated[Optional[str], typer.Option("--stages", help="Stages to run, e.g. fit,export,finish (techniques).")] = None,
 ) -> None:
     """Rebuild a shipped model from the annotated corpora (needs pip install 'slant[train]')."""
     from .tasks.corpora import data_dir
-    from .train import train as run_train
+    from .train import RESUMABLE, train as run_train
     from .train import trainer
 
     trainer(task)  # an unknown task is named before the corpora are looked for
-    run_train(task, data_dir(data), out)
+    if (resume or stages) and task not in RESUMABLE:
+        raise SlantError(f"--resume and --stages: {task} trains in one go (only {', '.join(RESUMABLE)} has stages)")
+    options = {"resume": resume} if task in RESUMABLE else {}
+    if stages:
+        options["stages"] = stages
+    run_train(task, data_dir(data), out, **options)
 
 
 # --- narratives: the analyst's own taxonomies (slant.user_taxonomy) --------------------------------

