@@ -40,7 +40,7 @@ import numpy as np
 from .. import e5, encoder, taxonomy
 from ..tasks import corpora
 from .techniques import (best_threshold, dev_predict, epoch_windows, log, make_batch, pool, pool_sentences,
-                         prepare, quick_f1, sentence_batch, subjectivity_probs)
+                         prepare, quick_f1, sentence_batch, subjectivity_probs, warmup_decay)
 
 LANGS = ("en", "fr", "ge", "it", "po", "ru")
 SUBJ_LANGS = ("en", "de", "it", "ar", "bg")
@@ -346,9 +346,7 @@ def fit(data_dir: Path, work: Path = WORK_DIR, epochs: int = 6, minutes: float =
     warm = max(1, int(0.06 * state["total"]))
 
     def lr_factor(step):
-        if step < warm:
-            return (step + 1) / warm
-        return max(0.02, (state["total"] - step) / max(1, state["total"] - warm))
+        return warmup_decay(step, state["total"], warm)
 
     def save():
         torch.save({"model": trainable_state(model), "opt": opt.state_dict(), "state": state,

@@ -88,6 +88,15 @@ def epoch_windows(docs: list[dict], rng: random.Random) -> list[tuple[int, int, 
     return out
 
 
+def warmup_decay(step: int, total: int, warm: int, floor: float = 0.02) -> float:
+    """The learning-rate factor at ``step`` of ``total``: a linear warm-up over the first ``warm``
+    steps (6% of the planned total), then a linear decay to ``floor`` (``total`` may shrink as a
+    time budget is re-estimated; the warm-up stays as planned)."""
+    if step < warm:
+        return (step + 1) / warm
+    return max(floor, (total - step) / max(1, total - warm))
+
+
 # --- model -------------------------------------------------------------------------------------
 
 
@@ -337,9 +346,7 @@ def fit(data_dir: Path, work: Path, epochs: int = 10, minutes: float = 65.0, bat
     warm = max(1, int(0.06 * state["total"]))
 
     def lr_factor(step):
-        if step < warm:
-            return (step + 1) / warm
-        return max(0.02, (state["total"] - step) / max(1, state["total"] - warm))
+        return warmup_decay(step, state["total"], warm)
 
     bce = torch.nn.BCEWithLogitsLoss(reduction="none")
     start = time.time()
