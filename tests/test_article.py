@@ -159,3 +159,15 @@ def test_record_replaces_provenance_of_the_same_layer():
     art.record("sentences", "segment", "2")
     assert [(p.layer, p.version) for p in art.provenance] == [("sentences", "2")]
     assert art.has("sentences") and not art.has("quotes")
+
+
+def test_each_analyser_that_writes_a_shared_layer_keeps_its_provenance():
+    """genre, frames, narratives and subjectivity all add to ``labels``: the note of each stays, with
+    its own version and model (the last writer used to replace the others')."""
+    art = Article(text="x")
+    art.record("labels", "genre", "1", model="genre@1")
+    art.record("labels", "frames", "2", model="frames@2")
+    art.record("labels", "genre", "3", model="genre@3")
+    assert [(p.analyser, p.version, p.model) for p in art.provenance] == [("frames", "2", "frames@2"),
+                                                                           ("genre", "3", "genre@3")]
+    assert Article.from_json(art.to_json()).provenance == art.provenance

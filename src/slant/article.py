@@ -218,10 +218,10 @@ class Article(msgspec.Struct, kw_only=True, dict=True):
         return bool(getattr(self, layer)) or any(p.layer == layer and p.status == "ran" for p in self.provenance)
 
     def record(self, layer: str, analyser: str, version: str, model: str | None = None) -> None:
-        """Note that ``analyser`` produced ``layer`` (replacing an earlier note for the layer; notes
-        that another analyser skipped the layer stay, as the layer still lacks what it would add)."""
-        self.provenance = [p for p in self.provenance
-                           if p.layer != layer or (p.status == "skipped" and p.analyser != analyser)]
+        """Note that ``analyser`` produced ``layer`` (replacing its own earlier note for the layer).
+        Several analysers may write one layer, each its own part (genre, frames, narratives and
+        subjectivity all add ``labels``): each keeps its note, with its version and model."""
+        self.provenance = [p for p in self.provenance if not (p.layer == layer and p.analyser == analyser)]
         self.provenance.append(Provenance(layer=layer, analyser=analyser, version=version, model=model))
 
     def skip(self, layer: str, analyser: str, version: str, reason: str) -> None:

@@ -99,7 +99,7 @@ def _header(art: Article) -> Panel:
             rows.add_row(key, str(value))
     words = len(art.text.split())
     rows.add_row("size", f"{len(art.paragraphs)} paragraphs, {len(art.sentences)} sentences, {words} words")
-    layers = [p.layer for p in art.provenance if p.status == "ran"]
+    layers = list(dict.fromkeys(p.layer for p in art.provenance if p.status == "ran"))  # labels has several writers
     if layers:
         rows.add_row("layers", ", ".join(layers))
     return Panel(Group(title, rows), title="slant", title_align="left", border_style="dim")
