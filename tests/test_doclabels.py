@@ -288,3 +288,25 @@ def test_validation_ids_exist_and_shipped_scores_meet_targets(shared_data):
     assert cfg["frames"]["scores"]["micro_f1"] >= 0.65
     assert cfg["narratives"]["scores"]["narratives_f1"] >= 0.45
     assert cfg["narratives"]["scores"]["subnarratives_f1"] >= 0.30
+
+
+def test_a_head_fitted_on_another_encoder_is_refused(tmp_path):
+    """A new encoder of the same width gives features of the right shape and the wrong meaning:
+    the head names the encoder weights it was fitted on, and another encoder is a one-line error."""
+    import json
+    import shutil
+
+    from slant.analysers.genre import Genre
+    from slant.doclabels import MODELS
+    from slant.errors import SlantError
+
+    enc = tmp_path / "encoder"
+    shutil.copytree(MODELS / "techniques", enc)
+    Genre(encoder=str(enc)).load()  # the same weights: accepted
+    head = tmp_path / "genre"
+    shutil.copytree(MODELS / "genre", head)
+    cfg = json.loads((head / "head.json").read_text())
+    cfg["encoder_sha"] = "0123456789abcdef"
+    (head / "head.json").write_text(json.dumps(cfg))
+    with pytest.raises(SlantError, match="fitted on another encoder.*slant train genre"):
+        Genre(model=str(head), encoder=str(enc)).load()

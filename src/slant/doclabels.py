@@ -70,6 +70,26 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
+_HASHES: dict[tuple[str, int, int], str] = {}  # (path, size, mtime) -> file_hash, once per process
+
+
+def check_encoder(head: Head, encoder: OnnxEncoder) -> None:
+    """Refuse a head fitted on another encoder's states. A new encoder of the same width (the
+    multilingual one after MiniLM: 384 states and 23 logits both) would otherwise feed the head
+    features of the right shape and the wrong meaning, and every label would be noise."""
+    want = head.config.get("encoder_sha")
+    path = encoder.folder / encoder.model_file
+    if not want or not path.is_file():
+        return
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = file_hash(path)
+    if _HASHES[key] != want:
+        raise SlantError(f"{head.folder}: this head was fitted on another encoder than {path} "
+                         f"(weights {want}, now {_HASHES[key]}): refit it with `slant train {head.folder.name}`")
+
+
 def encode_missing(encoder: OnnxEncoder, articles: Sequence[Article]) -> None:
     """Run the encoder only on articles that carry no states from it (the techniques analyser,
     when it ran first, has already left them), so a head costs a matrix product per article."""
@@ -137,6 +157,7 @@ class DocHeadAnalyser:
             self.head = Head(folder)
             self.encoder = OnnxEncoder(Path(self.options.get("encoder", ENCODER_DIR)),
                                        threads=self.options.get("threads"))
+            check_encoder(self.head, self.encoder)
 
     def pipe(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[Article]:
         self.load()
