@@ -657,10 +657,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--validate-every", type=int, default=None)
     ap.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     ap.add_argument("--cached", action="store_true", help="train the top layers from a cache of the frozen ones")
+    ap.add_argument("--langs", default=",".join(LANGS), help="SemEval-2023 languages to train on")
+    ap.add_argument("--subj-langs", default=",".join(SUBJ_LANGS), help="CheckThat! languages trained alongside")
     a = ap.parse_args(argv)
     fit(corpora.data_dir(a.data), a.work, epochs=a.epochs, minutes=a.minutes, batch=a.batch, lr=a.lr,
         resume=not a.fresh, threads=a.threads, train_layers=a.train_layers, validate_every=a.validate_every,
-        cached=a.cached)
+        cached=a.cached, langs=tuple(a.langs.split(",")), subj_langs=tuple(x for x in a.subj_langs.split(",") if x))
     return 0
 
 
