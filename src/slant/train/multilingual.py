@@ -203,7 +203,6 @@ class Data:
         subj = subjectivity_sentences(data_dir, tok, subj_langs) if subj_langs else {"train": [], "dev": [], "test": []}
         if limit:
             subj = {k: v[: 8 * limit] for k, v in subj.items()}
-        self.subj_langs = {k: [s[2] for s in v] for k, v in subj.items()}
         self.rows = vocabulary_rows(self.train + [d for v in self.val.values() for d in v], subj["train"] + subj["dev"])
         remap_docs(self.train, self.rows)
         for docs in self.val.values():
