@@ -404,7 +404,7 @@ def train(
     trainer(task)  # an unknown task is named before the corpora are looked for
     if (resume or stages) and task not in RESUMABLE:
         raise SlantError(f"--resume and --stages: {task} trains in one go (only {', '.join(RESUMABLE)} has stages)")
-    options = {"resume": resume} if task in RESUMABLE else {}
+    options: dict = {"resume": True} if resume else {}  # else each trainer's own default
     if stages:
         options["stages"] = stages
     run_train(task, data_dir(data), out, **options)

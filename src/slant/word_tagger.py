@@ -9,7 +9,7 @@ sits near in embedding space ("tyrant", "dictator"). Being linear, that part is 
 multiplied out: one table per position (word, previous, next) of a logit per word piece and label,
 and a word's dense logit is the mean of its pieces' rows.
 
-``slant train techniques --stages lexical`` fits it with scikit-learn and exports it here
+``slant train techniques-en --stages lexical`` fits it with scikit-learn and exports it here
 (``WordTagger.save``, the file layout of :func:`slant.tfidf.save_npz`), so inference needs only
 numpy; the techniques analyser (``slant.analysers.techniques``) averages its probability for a
 token's word with the token head's.

@@ -274,7 +274,7 @@ class TechniqueModel:
         self.lexical_weight = float(meta.get("lexical_weight", 0.5)) if self.lexical else 0.0
         if self.lexical is None and self.thresholds.paragraph_source == "head+spans+lexical":
             raise SlantError(f"{self.folder}: thresholds.json reads paragraph scores with the TF-IDF model, "
-                             f"but {LEXICAL_FILE} is missing; rebuild with `slant train techniques`")
+                             f"but {LEXICAL_FILE} is missing; rebuild with `slant train techniques-en`")
         self.words, meta = self._word_model(WordTagger, WORDS_FILE)
         self.words_weight = float(meta.get("encoder_weight", 0.5)) if self.words else 1.0
         self.sent_w = self.sent_b = None
@@ -283,7 +283,7 @@ class TechniqueModel:
             self.sent_w, self.sent_b = head["weight"].astype(np.float32), head["bias"].astype(np.float32)
         if self.sent_w is None and self.thresholds.sentence:
             raise SlantError(f"{self.folder}: thresholds.json reads the sentence head, but {SENTENCES_FILE} "
-                             f"is missing; rebuild with `slant train techniques`")
+                             f"is missing; rebuild with `slant train techniques-en`")
 
     def _word_model(self, kind, file: str):
         """(model, its numbers) of an optional word model beside the encoder, or (None, {})."""

@@ -38,7 +38,7 @@ def train(task: str, data_dir: Path, out_dir: Path | None = None, **options) -> 
 # "techniques-en" is the English MiniLM recipe it replaces, kept to reproduce the comparison.
 TRAINERS["techniques"] = "slant.train.multilingual:train"
 TRAINERS["techniques-en"] = "slant.train.techniques:train"
-RESUMABLE = ("techniques",)
+RESUMABLE = ("techniques", "techniques-en")  # trained in stages (--stages), resumable (--resume)
 TRAINERS["roles"] = "slant.train.roles:train"
 TRAINERS["subjectivity"] = "slant.train.subjectivity:train"
 TRAINERS["genre"] = "slant.train.genre:train"

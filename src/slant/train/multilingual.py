@@ -623,7 +623,7 @@ def write_card(out_dir: Path, scores: dict) -> None:
     (out_dir / "MODEL_CARD.md").write_text(card)
 
 
-def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export,finish", resume: bool = True,
+def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export,finish", resume: bool = False,
           **options) -> None:
     """``slant train techniques``: fine-tune (resuming the work folder's run unless ``resume`` is
     False), export and finish the multilingual model into ``out_dir``."""

@@ -1,4 +1,4 @@
-"""``slant train techniques``: fine-tune the persuasion-technique model and export it for the runtime.
+"""``slant train techniques-en``: fine-tune the English persuasion-technique model and export it for the runtime.
 
 Stages, each resumable from the files the one before it left in the work folder:
 
@@ -1006,7 +1006,7 @@ def write_model_card(out_dir: Path, split: dict, results: dict, history: list) -
                      f"{h.get('subj_f1', 0.0):.3f} |" for h in history)
     card = f"""# slant persuasion-technique model
 
-Built {time.strftime('%Y-%m-%d')} by `slant train techniques` (version {cfg['version']}).
+Built {time.strftime('%Y-%m-%d')} by `slant train techniques-en` (version {cfg['version']}).
 
 ## What it does
 Token-level multi-label tagging of the 23 persuasion techniques of SemEval-2023 Task 3 (spans may
@@ -1107,7 +1107,7 @@ def lexical_note(out_dir: Path) -> str:
   the technique covers at least {float(head['cut']):g} of the sentence). For the techniques where it raised dev
   span+label F1, sentences at or above a threshold become spans, instead of the token runs or
   beside them: {used}. Annotators mark these techniques on whole clauses, which no single word
-  carries (`slant train techniques --stages sentences,finish`)."""
+  carries (`slant train techniques-en --stages sentences,finish`)."""
     if not (out_dir / LEXICAL_FILE).is_file():
         return note
     lex, meta = TfidfLinear.load(out_dir / LEXICAL_FILE)
@@ -1119,7 +1119,7 @@ def lexical_note(out_dir: Path) -> str:
   logistic regression per technique (balanced, C={meta.get('C', 0):g}) fitted with scikit-learn on the
   train paragraphs and exported to numpy (`slant.tfidf`). With paragraph source
   `head+spans+lexical`, a paragraph's score is {meta.get('lexical_weight', 0.5):.1f} x the encoder's + {1 - meta.get('lexical_weight', 0.5):.1f} x this
-  model's; C and the weight chosen on dev (`slant train techniques --stages lexical,sentences,finish`)."""
+  model's; C and the weight chosen on dev (`slant train techniques-en --stages lexical,sentences,finish`)."""
 
 
 def _save_hf(model, base: str, folder: Path) -> None:
