@@ -429,6 +429,16 @@ def fit(data_dir: Path, work: Path = WORK_DIR, epochs: int = 6, minutes: float =
     return work / "best.pt"
 
 
+def write_recipe(work: Path, out_dir: Path) -> dict:
+    """``training.json`` beside the weights: the run's settings and how far it went (for the card)."""
+    import torch
+
+    state = torch.load(work / "last.pt", weights_only=False)["state"]
+    recipe = {**state["config"], "steps": state["step"], "epochs_done": state["epoch"]}
+    (out_dir / "training.json").write_text(json.dumps(recipe, indent=1))
+    return recipe
+
+
 def load_trained(work: Path, checkpoint: Path | None = None, layers: int | None = None):
     """The model of a work folder with its best (or given) trainable weights, in eval mode."""
     import torch
@@ -521,6 +531,7 @@ def export(work: Path, out_dir: Path, checkpoint: Path | None = None, quantize: 
     for name in ("split.json", "history.json"):
         if (work / name).is_file():
             (out_dir / name).write_text((work / name).read_text("utf-8"))
+    write_recipe(work, out_dir)
     log(f"exported {target} ({target.stat().st_size / 1e6:.1f} MB)")
     return target
 
@@ -593,6 +604,10 @@ def write_card(out_dir: Path, scores: dict) -> None:
     hist = "\n".join(f"| {h['step']} | " + " | ".join(f"{v['para_f1']:.3f}" for v in h["langs"].values())
                      + f" | {h.get('subj_f1', 0):.3f} |" for h in history)
     langs = list(history[0]["langs"]) if history else []
+    r = json.loads((out_dir / "training.json").read_text("utf-8")) if (out_dir / "training.json").is_file() else {}
+    recipe = (f"{r['epochs_done']} epochs ({r['steps']} steps of {r['batch']} windows), learning rate {r['lr']}, "
+              f"the top {r['train_layers']} of 12 layers trained"
+              + (" from a cache of the frozen ones (the CPU recipe)" if r.get("cached") else "")) if r else ""
     card = f"""# Persuasion techniques, multilingual (multilingual-e5-small fine-tuned)
 
 - **Base**: {cfg['base']['model']}: 12 layers, 384 hidden, XLM-R SentencePiece vocabulary. The
@@ -603,12 +618,12 @@ def write_card(out_dir: Path, scores: dict) -> None:
   (spans and paragraph labels), with the CheckThat! 2025 subjectivity sentences (en, de, it, ar, bg)
   through a sentence head; splits in `split.json` (English: slant's own split, seed 2023; other
   languages: 10% of the training articles for validation, the organisers' dev split held out).
-- **Training**: `slant train techniques` (`slant.train.multilingual`); thresholds per technique
+- **Training**: `slant train techniques` (`slant.train.multilingual`): {recipe}; thresholds per technique
   tuned on the pooled validation articles of every language (dev span+label F1
   {scores['validation']['dev_span_label_f1']:.3f}, paragraph micro-F1
   {scores['validation']['dev_paragraph_micro_f1']:.3f}).
 
-## Held-out scores (official rules; `slant eval techniques --lang xx`)
+## Held-out scores (official rules; `slant eval techniques --lang xx --model {out_dir}`)
 
 | language | articles | paragraph micro-F1 | organisers' baseline | span identification F1 | span+technique F1 |
 |---|---|---|---|---|---|
