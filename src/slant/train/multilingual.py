@@ -39,8 +39,8 @@ import numpy as np
 
 from .. import e5, encoder, taxonomy
 from ..tasks import corpora
-from .techniques import (best_threshold, dev_predict, epoch_windows, log, make_batch, pool, pool_sentences,
-                         prepare, quick_f1, sentence_batch, subjectivity_probs, warmup_decay)
+from .techniques import (best_threshold, dev_predict, epoch_windows, log, make_batch, prepare, quick_f1,
+                         subjectivity_loss, subjectivity_probs, technique_loss, warmup_decay)
 
 LANGS = ("en", "fr", "ge", "it", "po", "ru")
 SUBJ_LANGS = ("en", "de", "it", "ar", "bg")
@@ -387,19 +387,10 @@ def fit(data_dir: Path, work: Path = WORK_DIR, epochs: int = 6, minutes: float =
             else:
                 ids, mask, y, groups = make_batch(data.train, chunk, data.special)
                 hidden, logits = model(ids, mask)
-            tok_mask = mask.clone()
-            tok_mask[:, 0] = 0
-            tok_mask[torch.arange(len(ids)), mask.sum(1) - 1] = 0  # </s>
-            tl = (bce(logits, y) * (1 + 2 * y)).mean(-1)  # positives are rare: weigh them up a little
-            loss = (tl * tok_mask).sum() / tok_mask.sum()
-            if groups:
-                loss = loss + bce(model.paragraphs(pool(hidden, groups)), torch.stack([g[2] for g in groups])).mean()
+            loss = technique_loss(model, hidden, logits, mask, y, groups, bce)
             if data.subj["train"] and subj_weight:
-                s_ids, s_mask, s_y = sentence_batch(rng.sample(data.subj["train"], min(subj_batch, len(data.subj["train"]))),
-                                                    data.special)
-                s_hidden, _ = model(s_ids, s_mask)
-                s_logit = model.subj_head(model.dropout(pool_sentences(s_hidden, s_mask))).squeeze(-1)
-                loss = loss + subj_weight * bce(s_logit, s_y).mean()
+                items = rng.sample(data.subj["train"], min(subj_batch, len(data.subj["train"])))
+                loss = loss + subj_weight * subjectivity_loss(model, items, data.special, bce)
             f = lr_factor(state["step"])
             opt.param_groups[0]["lr"] = lr * f
             opt.param_groups[1]["lr"] = head_lr * f

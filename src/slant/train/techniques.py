@@ -161,6 +161,30 @@ def make_batch(docs, windows, special):
     return ids, mask, y, groups
 
 
+def technique_loss(model, hidden, logits, mask, y, groups, bce):
+    """The token loss (a sigmoid per technique, the window's <s>/</s> or [CLS]/[SEP] left out;
+    positives are rare, most tokens carry no technique, so they weigh three times) plus the
+    paragraph loss of the paragraphs the windows show."""
+    import torch
+
+    tok_mask = mask.clone()
+    tok_mask[:, 0] = 0
+    tok_mask[torch.arange(len(mask)), mask.sum(1) - 1] = 0
+    tl = (bce(logits, y) * (1 + 2 * y)).mean(-1)
+    loss = (tl * tok_mask).sum() / tok_mask.sum()
+    if groups:
+        loss = loss + bce(model.paragraphs(pool(hidden, groups)), torch.stack([g[2] for g in groups])).mean()
+    return loss
+
+
+def subjectivity_loss(model, items, special, bce):
+    """The sentence subjectivity loss of a batch of (ids, 0/1) sentences through the same encoder."""
+    s_ids, s_mask, s_y = sentence_batch(items, special)
+    s_hidden, _ = model(s_ids, s_mask)
+    s_logit = model.subj_head(model.dropout(pool_sentences(s_hidden, s_mask))).squeeze(-1)
+    return bce(s_logit, s_y).mean()
+
+
 def subjectivity_data(data_dir: Path, tokenizer, seed: int = 2025) -> tuple[dict, dict]:
     """CheckThat! 2025 English sentences as token ids (at most 126 tokens) and 0/1 labels, by
     part of slant's own split (train / dev / test by sentence, fixed seed)."""
@@ -362,21 +386,9 @@ def fit(data_dir: Path, work: Path, epochs: int = 10, minutes: float = 65.0, bat
                 break
             ids, mask, y, groups = make_batch(train_docs, windows[k : k + batch], special)
             hidden, logits = model(ids, mask)
-            tok_mask = mask.clone()
-            tok_mask[:, 0] = 0
-            tok_mask[torch.arange(len(ids)), mask.sum(1) - 1] = 0  # [SEP]
-            tl = bce(logits, y)
-            # positives are rare (most tokens carry no technique): weigh them up a little
-            tl = (tl * (1 + 2 * y)).mean(-1)
-            loss = (tl * tok_mask).sum() / tok_mask.sum()
-            if groups:
-                pl = bce(model.paragraphs(pool(hidden, groups)), torch.stack([g[2] for g in groups]))
-                loss = loss + pl.mean()
+            loss = technique_loss(model, hidden, logits, mask, y, groups, bce)
             if subj["train"]:
-                s_ids, s_mask, s_y = sentence_batch(rng.sample(subj["train"], subj_batch), special)
-                s_hidden, _ = model(s_ids, s_mask)
-                s_logit = model.subj_head(model.dropout(pool_sentences(s_hidden, s_mask))).squeeze(-1)
-                loss = loss + subj_weight * bce(s_logit, s_y).mean()
+                loss = loss + subj_weight * subjectivity_loss(model, rng.sample(subj["train"], subj_batch), special, bce)
             f = lr_factor(state["step"])
             opt.param_groups[0]["lr"] = lr * f
             opt.param_groups[1]["lr"] = head_lr * f
