@@ -96,10 +96,14 @@ class Endpoint:
                     outer.in_flight += 1
                     outer.max_in_flight = max(outer.max_in_flight, outer.in_flight)
                 try:
-                    outer._answer(self, body, n)
+                    if outer.delay:  # the request is being worked on
+                        time.sleep(outer.delay)
                 finally:
+                    # counted out before the answer goes: a client may send its next request the
+                    # moment it reads this one, before this thread would get past the write
                     with outer._lock:
                         outer.in_flight -= 1
+                outer._answer(self, body, n)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -120,8 +124,6 @@ class Endpoint:
             return len(self.requests)
 
     def _answer(self, h, body: dict, n: int) -> None:  # noqa: ANN001
-        if self.delay:
-            time.sleep(self.delay)
         if self.mode == "garbage":
             h._send(200, b"<html><body>It works!</body></html>\x00\xff", "text/html")
             return
