@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -234,3 +235,71 @@ def test_the_help_names_every_task_and_format_the_registries_know():
     train = typer.main.get_command(app).commands["train"]
     named = train.epilog.split("Tasks: ", 1)[1].rstrip(".").split(", ")
     assert sorted(named) == sorted(TRAINERS)
+
+
+# --- fail fast: inputs, options and dates are checked before any model loads ----------------------
+_NO_MODELS = """
+import sys
+from slant.cli import main
+code = main(sys.argv[1:])
+heavy = sorted(m for m in ("spacy", "onnxruntime", "torch", "sqlalchemy") if m in sys.modules)
+print(code, ",".join(heavy))
+"""
+
+
+def _run_bare(args: list[str], tmp_path: Path) -> tuple[str, str]:
+    """``slant ARGS`` in a fresh process with the packaged default pipeline (every model), and which
+    heavy modules it imported: (exit code and modules, standard error)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "SLANT_CONFIG"}
+    proc = subprocess.run([sys.executable, "-c", _NO_MODELS, *args], capture_output=True, text=True, timeout=120,
+                          env=env, cwd=tmp_path)
+    return proc.stdout.strip(), proc.stderr.strip()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["analyze", "missing.txt"], "slant: error: missing.txt: no such file or directory"),
+    (["analyze", "empty.txt"], "slant: error: empty.txt: empty file"),
+    (["ingest", "missing.txt", "--db", "new.db"], "slant: error: missing.txt: no such file or directory"),
+    (["ingest", "missing.txt", "gone/", "--db", "new.db"],
+     "slant: error: missing.txt: no such file or directory, nor any of the other 1 inputs"),
+    (["ingest", "empty.txt", "--db", "new.db", "-i", "pdf"], "slant: error: pdf: unknown input format; known: "
+     "text, html, jsonl, csv, warc, ptc, semeval2023, semeval2025"),
+])
+def test_bad_inputs_are_refused_before_any_model_loads(args, message, tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    out, err = _run_bare(args, tmp_path)
+    code, heavy = out.split(" ", 1) if " " in out else (out, "")
+    assert err == message
+    assert code in ("1", "2") and "spacy" not in heavy and "onnxruntime" not in heavy
+    assert not (tmp_path / "new.db").exists()
+
+
+@pytest.mark.parametrize("command", [["search", "x"], ["stats"], ["export"]])
+@pytest.mark.parametrize("option, value, reason", [
+    ("--from", "2019-13-45", "--from 2019-13-45: not a date (month must be in 1..12)"),
+    ("--to", "2019-02-30", "--to 2019-02-30: not a date (day is out of range for month)"),
+    ("--from", "21.09.2020", "--from 21.09.2020: not a date; write it YYYY-MM-DD, e.g. 2024-03-01"),
+])
+def test_an_invalid_date_is_one_line_before_the_store_opens(command, option, value, reason, tmp_path, capsys):
+    db = tmp_path / "no.db"  # does not exist: the date is what is refused, first
+    code, out, err = run([*command, "--db", db, option, value], capsys)
+    assert code == 2 and err.strip().splitlines() == [f"slant: error: {reason}"] and out == ""
+
+
+def test_an_empty_date_range_is_one_line(tmp_path, capsys):
+    code, _, err = run(["search", "x", "--db", tmp_path / "no.db", "--from", "2020-01-01", "--to", "2019-01-01"],
+                       capsys)
+    assert code == 2 and err.strip() == "slant: error: --from 2020-01-01 is after --to 2019-01-01: no article can match"
+
+
+def test_ingest_summary_counts_read_as_english(tmp_path, capsys):
+    one = tmp_path / "one.txt"
+    one.write_text("A headline\n\nThe harbour reopened on Monday after repairs.", "utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    code, _, err = run(["ingest", one, tmp_path / "empty.txt", "--db", tmp_path / "c.db", "--no-progress"], capsys)
+    assert code == 1
+    summary = err.strip().splitlines()[-1]
+    assert ", 0 near-duplicates, 1 error in " in summary
+    assert re.search(r"\((\d+\.\d|\d{2,}[\d,]*) articles/s\)$", summary), summary  # never "1 articles/s"

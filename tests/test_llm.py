@@ -114,7 +114,7 @@ def test_a_new_prompt_version_is_not_served_old_answers(tmp_path, endpoint):
 def test_the_cache_lives_in_the_store_and_old_stores_get_the_table(tmp_path):
     from sqlalchemy import inspect, text
 
-    from slant.store import open_store
+    from slant.store import open_store, schema
 
     db = tmp_path / "corpus.db"
     with open_store(db) as store:  # a store as revision 0001 left it: no llm_cache table
@@ -124,7 +124,7 @@ def test_the_cache_lives_in_the_store_and_old_stores_get_the_table(tmp_path):
     with open_store(db) as store:
         assert "llm_cache" in inspect(store.engine).get_table_names()
         with store.engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002_llm_cache"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == schema.REVISION  # the newest
 
 
 # --- failures: down, garbage, slow, flaky, invalid -----------------------------------------------

@@ -111,3 +111,60 @@ def test_language_is_detected():
     de = parse_plain("Die Regierung hat angekündigt, dass die Reform noch in diesem Jahr beschlossen wird, obwohl die Streiks im ganzen Land weitergehen.")
     en = parse_plain("The government announced that the reform will be passed this year, despite the strikes that go on across the country.")
     assert (fr.meta.language, de.meta.language, en.meta.language) == ("fr", "de", "en")
+
+
+# --- titles over two lines, datelines ----------------------------------------------------------
+
+
+def test_a_title_wrapped_over_two_lines_is_kept_whole():
+    """Where blank lines separate paragraphs, a single line break is a wrap: the heading's second
+    line is part of the title, not the first line of the body."""
+    art = parse_plain("Why do the West believe that Putin\nlost in Belarus?\n\nBy | September 21, 2020\n"
+                      "Why do the West believe that Putin\nlost in Belarus?\n\nAs the protest sentiment grew, "
+                      "the Kremlin stayed silent.\n\nA second paragraph.")
+    assert art.meta.title == "Why do the West believe that Putin lost in Belarus?"
+    assert art.meta.date == "2020-09-21"
+    assert art.text == "As the protest sentiment grew, the Kremlin stayed silent.\n\nA second paragraph."
+
+
+def test_where_every_line_is_a_paragraph_the_title_is_the_first_line_only():
+    art = parse_plain("Harbour strike enters third week\nDockworkers blocked every gate on Monday.\n"
+                      "The minister called them saboteurs.")
+    assert art.meta.title == "Harbour strike enters third week"
+    assert art.text.startswith("Dockworkers blocked")
+
+
+@pytest.mark.parametrize("second", ["By Lena Moor", "The deal was signed on Monday by both sides."])
+def test_a_byline_or_a_sentence_under_the_title_is_not_part_of_it(second):
+    art = parse_plain(f"Harbour deal signed\n{second}\n\nThe body starts here. It goes on.")
+    assert art.meta.title == "Harbour deal signed"
+
+
+def test_a_given_title_wrapped_in_the_text_is_dropped_whole():
+    from slant.article import Meta
+
+    art = parse_plain("Harbour deal signed after\nweeks of talks\n\nThe deal was signed.",
+                      meta=Meta(title="Harbour deal signed after weeks of talks"))
+    assert art.text == "The deal was signed."
+
+
+@pytest.mark.parametrize("dateline", ["WASHINGTON \u2014", "WASHINGTON (AP) \u2014", "KYIV, Ukraine (AP) \u2014",
+                                      "NEW YORK --"])
+@pytest.mark.parametrize("gap", ["\n\n", "\n"])
+def test_a_dateline_on_its_own_line_opens_the_first_paragraph(dateline, gap):
+    art = slant.load(analysers=["segment"])(
+        parse_plain(f"Senate passes the budget\n\n{dateline}{gap}The Senate passed the budget on Friday. "
+                    "Critics called it reckless.\n\nThe House votes next week."))
+    assert art.text.startswith(f"{dateline} The Senate passed the budget")
+    assert len(art.paragraphs) == 2  # not a paragraph of its own
+    first = art.text[art.sentences[0].start:art.sentences[0].end]
+    assert first.startswith(dateline) and first.endswith("on Friday.")  # nor a sentence of its own
+    assert art.meta.extra["dateline"] == dateline.rstrip(" -\u2014")
+
+
+def test_an_inline_dateline_is_recorded_and_an_acronym_opening_a_sentence_is_not():
+    art = parse_plain("Budget passes\n\nWASHINGTON (AP) \u2014 The Senate passed the budget on Friday.")
+    assert art.text.startswith("WASHINGTON (AP) \u2014 The Senate")
+    assert art.meta.extra["dateline"] == "WASHINGTON (AP)"
+    art = parse_plain("Summit ends\n\nNATO \u2014 the alliance of 31 states \u2014 closed its summit on Friday.")
+    assert "dateline" not in art.meta.extra

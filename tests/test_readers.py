@@ -90,6 +90,15 @@ def test_html_declared_charset_decodes_legacy_bytes():
     assert art.meta.language == "ru"
 
 
+def test_html_dateline_in_a_block_of_its_own_opens_the_first_paragraph():
+    page = ("<html><head><title>Senate passes budget</title></head><body><article><h1>Senate passes budget</h1>"
+            "<p>WASHINGTON (AP) \u2014</p><p>The Senate passed the budget on Friday. Critics called it reckless.</p>"
+            "<p>The House votes next week, officials said on Friday evening.</p></article></body></html>")
+    art = parse_html(page.encode("utf-8"), "senate.html")
+    assert art.text.startswith("WASHINGTON (AP) \u2014 The Senate passed the budget on Friday.")
+    assert art.text.count("\n\n") == 1 and art.meta.extra["dateline"] == "WASHINGTON (AP)"
+
+
 def test_html_fragment_and_fallback_date():
     art = parse_html("<p>The mayor called critics liars.</p><p>They plan to sue him.</p>", "frag",
                      url="https://x.example/a", fallback_date="2022-06-30")

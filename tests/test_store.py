@@ -316,4 +316,97 @@ def test_chart_labels_keep_both_ends_of_a_long_name():
     narrative = "URW: Discrediting the West, Diplomacy"
     sub = narrative + ": The West does not care about Ukraine, only about its interests"
     assert _short(narrative) == narrative
-    assert len(_short(sub)) == 48 and _short(sub).startswith("URW: Discrediting") and _short(sub).endswith("its interests")
+    short = _short(sub)
+    assert len(short) <= 48 and short.startswith("URW: Discrediting") and short.endswith("its interests")
+    head, tail = short.split("…")
+    assert sub.startswith(head) and sub.endswith(tail)  # whole words at both ends
+    assert sub[len(head)] == " " and sub[len(sub) - len(tail) - 1] == " "
+
+
+# --- runs that died ------------------------------------------------------------------------------
+# A process that begins a run and is then killed, as ``kill -9`` or the out-of-memory killer would.
+_KILLED_RUN = """
+import os, signal, sys
+from slant.store import open_store
+store = open_store(sys.argv[1])
+print(store.begin_run(slant_version="test", pipeline="p", config={}, engine="local", workers=1, inputs=[]),
+      flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _begin(store) -> int:  # noqa: ANN001
+    return store.begin_run(slant_version="test", pipeline="p", config={}, engine="local", workers=1, inputs=[])
+
+
+def test_a_run_whose_process_was_killed_is_marked_interrupted_by_the_next_run(db_url):
+    import signal
+
+    killed = subprocess.run([sys.executable, "-c", _KILLED_RUN, db_url], capture_output=True, text=True, timeout=120)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    run_id = int(killed.stdout)
+    with open_store(db_url) as store:
+        assert store.run(run_id)["status"] == "running"  # nothing has looked at it yet
+        live = _begin(store)  # the next run: finds the dead one
+        dead = store.run(run_id)
+        assert dead["status"] == "interrupted" and dead["finished_at"] == dead["heartbeat_at"]
+        assert store.run(live)["status"] == "running"  # this process is alive: its run is left alone
+        assert store.mark_dead_runs() == []
+        store.finish_run(live)
+        assert [r["status"] for r in store.runs()] == ["interrupted", "done"]
+
+
+def test_a_run_on_another_host_is_judged_by_its_heartbeat(db_url):
+    from datetime import datetime, timedelta, timezone
+
+    from slant.store import STALE_AFTER
+
+    with open_store(db_url) as store:
+        quiet, beating = _begin(store), _begin(store)
+        now = datetime.now(timezone.utc)
+        r = schema.runs
+        with store.begin() as conn:  # two runs of a machine this one cannot see into
+            conn.execute(update(r).where(r.c.id == quiet).values(
+                host="other-machine", pid=1, heartbeat_at=now - STALE_AFTER - timedelta(minutes=1)))
+            conn.execute(update(r).where(r.c.id == beating).values(
+                host="other-machine", pid=1, heartbeat_at=now - timedelta(minutes=1)))
+        assert store.mark_dead_runs() == [quiet]
+        assert store.run(beating)["status"] == "running"
+        store.heartbeat(beating)
+        assert store.mark_dead_runs(now + STALE_AFTER - timedelta(seconds=30)) == []  # it beat again
+
+
+def test_an_ingest_beats_while_it_runs(db_url, monkeypatch):
+    import time
+
+    import slant.ingest
+
+    monkeypatch.setattr(slant.ingest, "HEARTBEAT_SECONDS", 0.05)  # the interval, shortened for the test
+    with open_store(db_url) as store:
+        run_id = _begin(store)
+        first = store.run(run_id)["heartbeat_at"]
+        beat = slant.ingest._Heartbeat(store, run_id)
+        try:
+            time.sleep(0.5)
+        finally:
+            beat.stop()
+        assert store.run(run_id)["heartbeat_at"] > first
+
+
+def test_a_store_from_before_run_liveness_gains_it_and_its_old_running_run_is_interrupted(db_url):
+    from datetime import datetime, timedelta, timezone
+
+    with open_store(db_url) as store, store.begin() as conn:  # make it a revision-0002 store
+        for col in ("host", "pid", "heartbeat_at"):
+            conn.execute(text(f"ALTER TABLE runs DROP COLUMN {col}"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0002_llm_cache'"))
+        conn.execute(text("INSERT INTO runs (started_at, status, slant_version, pipeline, config, engine, workers, "
+                          "inputs, read, stored, updated, skipped, duplicates, errors) VALUES "
+                          "(:t, 'running', 'old', 'p', '{}', 'local', 1, '[]', 0, 0, 0, 0, 0, 0)"),
+                     {"t": datetime.now(timezone.utc) - timedelta(days=2)})
+    with open_store(db_url) as store:
+        with store.connect() as conn:
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == schema.REVISION
+        _begin(store)
+        old, new = store.runs()
+        assert (old["status"], old["host"], new["status"]) == ("interrupted", None, "running")

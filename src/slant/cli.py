@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
+from contextlib import contextmanager
 from enum import Enum
+from itertools import chain
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from . import __version__
-from .errors import InputError, SlantError
+from .display import plural
+from .errors import InputError, SlantError, SlantWarning
 
 # Known names of `slant eval` and `slant predict`, for their help (the registries live in
 # slant.tasks, which this module imports only when a command runs; a test keeps both in step).
 EVAL_TASKS = ("techniques", "subjectivity", "genre", "frames", "narratives", "roles", "quotes", "explain")
+LANG_EVAL_TASKS = ("techniques", "subjectivity", "genre", "frames", "narratives")  # scored in several languages
 PREDICT_FORMATS = ("semeval2023-st3", "semeval2020-flc", "semeval2020-tc", "semeval2023-st1", "semeval2023-st2",
                    "semeval2025-st1", "semeval2025-st2", "checkthat-subjectivity")
 
@@ -87,6 +92,23 @@ def _error(message: str) -> None:
     typer.echo(f"slant: error: {message}", err=True)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+    """Warnings of slant's own (an input decoded with bytes replaced) as one line on standard
+    error, like errors; other libraries' warnings as Python shows them."""
+    if issubclass(category, SlantWarning):
+        typer.echo(f"slant: warning: {message}", err=True)
+    else:
+        _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
+_PYTHON_SHOWWARNING = warnings.showwarning
+
+
+def _rate(per_second: float) -> str:
+    """Articles a second, as a reader wants it: "0.4 articles/s", "12 articles/s"."""
+    return f"{per_second:.1f} articles/s" if per_second < 10 else f"{per_second:,.0f} articles/s"
+
+
 @app.command(epilog=examples(
     ("slant analyze examples/harbour-deal-2023.txt", "the terminal report"),
     ("slant analyze page.html -f json -o article.json", "the Article as JSON (slant schema)"),
@@ -133,20 +155,12 @@ def analyze(
     cfg = _with_aliases(config, actors)
     if narratives is not None:
         cfg, overrides = _with_narratives(cfg, narratives, overrides)
-    nlp = pipeline_mod.load(cfg, **overrides)
+    nlp = pipeline_mod.load(cfg, **overrides)  # checks the analysers; their models load with the first article
     if actors is not None and "actors" not in nlp.names:
         raise SlantError("--actors needs the actors analyser in the pipeline (e.g. -a segment,entities,actors)")
+    _check_out(out)
     max_bytes = int(nlp.config.get("reader", {}).get("max_bytes", 5 * 1024 * 1024))
-    reader, llm_failed = None, 0
-    if llm or llm_model or llm_uses or (nlp.config.get("llm") or {}).get("url"):
-        from .llm import attach  # only with an endpoint: the default path never imports the LLM code
-
-        try:
-            reader = attach(nlp, url=llm, model=llm_model, uses=llm_uses)
-        except SlantError as exc:  # the LLM is optional: say why it is off, and analyse without it
-            _error(f"llm: {exc}; the analysis goes on without the LLM")
-            llm_failed = 1
-    failures = llm_failed
+    failures = 0
 
     def articles():
         nonlocal failures
@@ -157,9 +171,27 @@ def analyze(
             else:
                 yield item
 
+    # The inputs are read up to the first article before any model loads (or the LLM is asked):
+    # a missing or unreadable input is reported at once, and with nothing to analyse nothing loads.
+    stream = articles()
+    first = next(stream, None)
+    if first is None and failures:
+        raise typer.Exit(1)
+    reader, llm_failed = None, 0
+    if llm or llm_model or llm_uses or (nlp.config.get("llm") or {}).get("url"):
+        from .llm import attach  # only with an endpoint: the default path never imports the LLM code
+
+        try:
+            reader = attach(nlp, url=llm, model=llm_model, uses=llm_uses)
+        except SlantError as exc:  # the LLM is optional: say why it is off, and analyse without it
+            _error(f"llm: {exc}; the analysis goes on without the LLM")
+            llm_failed = 1
+    failures += llm_failed
+
     with open_sink(format.value, out) as sink:
-        for art in nlp.pipe(articles()):
-            sink.write(art)
+        if first is not None:
+            for art in nlp.pipe(chain([first], stream)):
+                sink.write(art)
     if reader is not None:
         reader.close()
         for problem in reader.problems:  # the LLM failed: said once each, the analysis went on without it
@@ -168,6 +200,14 @@ def analyze(
         typer.echo(reader.summary(), err=True)
     if failures:
         raise typer.Exit(1)
+
+
+def _check_out(out: Path | None) -> None:
+    """An output file that cannot be written is refused before anything is read or loaded."""
+    if out is not None and not out.parent.is_dir():
+        raise SlantError(f"--out {out}: cannot write: folder {out.parent} does not exist")
+    if out is not None and out.is_dir():
+        raise SlantError(f"--out {out}: is a folder; give a file name")
 
 
 def _with_aliases(config: Path | None, actors: Path | None):
@@ -300,6 +340,7 @@ def graph(
     from . import graph as graph_mod
     from . import pipeline as pipeline_mod
 
+    _check_out(out)
     nlp = pipeline_mod.load(_with_aliases(config, actors), analysers=list(GRAPH_ANALYSERS))
     max_bytes = int(nlp.config.get("reader", {}).get("max_bytes", 5 * 1024 * 1024))
     items = list(_inputs([path], input_format, max_bytes))
@@ -320,6 +361,7 @@ def graph(
     ("slant eval techniques", "SemEval-2023 Task 3 and SemEval-2020 Task 11 measures, test split"),
     ("slant eval techniques --lang fr", "French dev articles, beside the organisers' baseline"),
     ("slant eval subjectivity --split dev", "CheckThat! 2025 macro-F1 on the dev part"),
+    ("slant eval frames --lang po", "Polish dev articles, beside the organisers' baseline"),
     ("slant eval techniques --llm http://127.0.0.1:8080/v1 --limit 5", "an LLM beside the model"),
     note="Tasks: " + ", ".join(EVAL_TASKS) + ".",
 ))
@@ -333,7 +375,9 @@ def eval_(
     llm_model: Annotated[Optional[str], typer.Option("--llm-model", help="Model name at the endpoint.")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", help="With --llm: only the first N articles.")] = None,
     lang: Annotated[
-        Optional[str], typer.Option("--lang", help="Language to score (techniques: en, fr, ge, it, po, ru; default en).")
+        Optional[str], typer.Option("--lang", help="Language to score (techniques, genre, frames: en, fr, ge, it, po, ru; "
+                                    "narratives: en, bg, hi, pt, ru; subjectivity: en, de, it, ar, bg). "
+                                    "Default: techniques en, the others every language.")
     ] = None,
     model: Annotated[Optional[Path], typer.Option("--model", help="Model folder to score instead of the shipped one.")] = None,
 ) -> None:
@@ -342,8 +386,9 @@ def eval_(
     from .tasks.evaluation import evaluate, evaluator
 
     evaluator(task)  # an unknown task is named before the corpora are looked for
-    if lang and lang != "en" and task != "techniques":
-        raise SlantError(f"--lang {lang}: {task} is scored in English only so far (techniques has every language)")
+    if lang and lang != "en" and task not in LANG_EVAL_TASKS:
+        raise SlantError(f"--lang {lang}: {task} is scored in English only so far "
+                         f"({', '.join(LANG_EVAL_TASKS)} have other languages)")
     if model is not None and not model.is_dir():
         raise SlantError(f"--model {model}: no such model folder")
     options: dict = {"split": split} if split else {}
@@ -453,8 +498,10 @@ _DB_HELP = "Database: a SQLite file or postgresql://user@host/db (default: $SLAN
 
 
 def _filters(source, date_from, date_to, technique, frame, narrative, actor):  # noqa: ANN001, ANN202
-    from .search import Filters
+    """The search filters; dates are checked here, before the store opens, and named as options."""
+    from .search import Filters, check_dates
 
+    check_dates(date_from, date_to, ("--from", "--to"))
     return Filters(source=source, date_from=date_from, date_to=date_to, technique=technique, frame=frame,
                    narrative=narrative, actor=actor)
 
@@ -492,6 +539,9 @@ def ingest(
     Each batch is one transaction, so a run that is killed can simply be started again. Inputs that
     cannot be read are reported one line each and recorded with the run; the exit status is then 1.
     """
+    from .readers import check_inputs
+
+    check_inputs(paths, input_format)  # before the models (and the imports they need) load
     from .ingest import count_inputs
     from .ingest import ingest as run_ingest
 
@@ -509,25 +559,48 @@ def ingest(
 
         class _Rate(ProgressColumn):
             def render(self, task) -> Text:  # noqa: ANN001
-                return Text(f"{task.speed:,.0f} articles/s" if task.speed else "- articles/s")
+                return Text(_rate(task.speed) if task.speed else "- articles/s")
 
         bar = Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), _Rate(), TimeRemainingColumn(),
                        transient=False)
         bar.start()
         task = bar.add_task("ingest", total=count_inputs(paths, input_format))
     try:
-        result = run_ingest(paths, db, config=config, analysers=names, engine=engine, workers=workers,
-                            address=address, batch_size=batch_size, reanalyse=reanalyse, input_format=input_format,
-                            on_progress=(lambda n: bar.advance(task, n)) if bar else None, on_error=report)
+        with _term_as_interrupt():
+            result = run_ingest(paths, db, config=config, analysers=names, engine=engine, workers=workers,
+                                address=address, batch_size=batch_size, reanalyse=reanalyse,
+                                input_format=input_format, on_error=report,
+                                on_progress=(lambda n: bar.advance(task, n)) if bar else None)
     finally:
         if bar:
             bar.stop()
     typer.echo(
         f"run {result.run_id}: {result.read} read, {result.stored} stored, {result.updated} re-analysed, "
-        f"{result.skipped} already stored, {result.duplicates} near-duplicates, {len(result.errors)} errors "
-        f"in {result.seconds:.1f}s ({result.rate:,.0f} articles/s)", err=True)
+        f"{result.skipped} already stored, {plural(result.duplicates, 'near-duplicate')}, "
+        f"{plural(len(result.errors), 'error')} in {result.seconds:.1f}s ({_rate(result.rate)})", err=True)
     if result.errors:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _term_as_interrupt():  # noqa: ANN202
+    """SIGTERM (``kill``, a container stopping) ends the block as Ctrl-C does, so that an ingest
+    records its run as interrupted on the way out. (SIGKILL cannot be caught: the next run finds
+    that run dead and marks it, ``Store.mark_dead_runs``.)"""
+    import signal
+
+    def _raise(signum, frame) -> None:  # noqa: ANN001
+        raise KeyboardInterrupt
+
+    try:
+        before = signal.signal(signal.SIGTERM, _raise)
+    except ValueError:  # not the main thread (the command run from a library): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 @app.command(epilog=examples(
@@ -541,21 +614,24 @@ def dupes(
     """List groups of near-duplicate articles, each with its earliest article and similarities."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    from .display import shorten
     from .dupes import groups
     from .store import open_store
 
     with open_store(db, create=False) as store:
         found = groups(store)
     console = Console(width=max(100, Console().width))
-    console.print(f"{len(found)} groups of near-duplicates")
+    console.print(Text(f"{plural(len(found), 'group')} of near-duplicates"))
     for g in found[:limit]:
-        table = Table(title=f"group {g.id}: {len(g.members)} articles, earliest {g.earliest.id}",
+        table = Table(title=Text(f"group {g.id}: {plural(len(g.members), 'article')}, earliest {g.earliest.id}"),
                       title_justify="left")
         for col in ("id", "date", "source", "similarity", "title"):
             table.add_column(col)
         for m in g.members:
-            table.add_row(m.id, m.date or "", m.source or "", f"{m.similarity:.2f}", (m.title or "")[:70])
+            table.add_row(m.id, Text(m.date or ""), Text(m.source or ""), f"{m.similarity:.2f}",
+                          Text(shorten(m.title or "", 70)))
         console.print(table)
 
 
@@ -578,20 +654,25 @@ def search(
     from .search import search as run_search
     from .store import open_store
 
+    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor)
     with open_store(db, create=False) as store:
-        hits = run_search(store, query, _filters(source, date_from, date_to, technique, frame, narrative, actor), limit)
+        hits = run_search(store, query, filters, limit)
     if format == "jsonl":
         for h in hits:
             typer.echo(json.dumps(h.__dict__, ensure_ascii=False))
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"{len(hits)} articles", title_justify="left")
+    from .display import shorten
+
+    table = Table(title=plural(len(hits), "article"), title_justify="left")
     for col in ("id", "date", "source", "title", "snippet"):
         table.add_column(col)
-    for h in hits:
-        table.add_row(h.id, h.date or "", h.source or "", (h.title or "")[:50], h.snippet)
+    for h in hits:  # Text, not str: rich would read "[mass]" in an article as its own markup
+        table.add_row(h.id, Text(h.date or ""), Text(h.source or ""), Text(shorten(h.title or "", 50)),
+                      Text(h.snippet))
     Console(width=max(120, Console().width)).print(table)
 
 
@@ -612,18 +693,20 @@ def stats(
     """Counts of articles per source, month, technique, frame, narrative or actor role."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from .stats import plot as draw
     from .stats import stats as run_stats
     from .store import open_store
 
+    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor)
     with open_store(db, create=False) as store:
-        result = run_stats(store, by, query, _filters(source, date_from, date_to, technique, frame, narrative, actor), limit)
+        result = run_stats(store, by, query, filters, limit)
     table = Table(title=f"by {by}", title_justify="left")
     for i, col in enumerate(result.columns):
         table.add_column(col, justify="right" if i else "left")
-    for row in result.rows:
-        table.add_row(*(str(v) for v in row))
+    for row in result.rows:  # Text: a source or label may hold brackets rich would take for markup
+        table.add_row(*(Text(str(v)) for v in row))
     Console(width=max(100, Console().width)).print(table)
     if plot:
         draw(result, plot)
@@ -647,9 +730,9 @@ def export(
     from .export import export as run_export
     from .store import open_store
 
+    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor)
     with open_store(db, create=False) as store:
-        n = run_export(store, format, out, query,
-                       _filters(source, date_from, date_to, technique, frame, narrative, actor))
+        n = run_export(store, format, out, query, filters)
     typer.echo(f"exported {n} articles", err=True)
 
 
@@ -697,7 +780,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Standalone mode: the command-line framework prints usage errors itself and ends with
         # SystemExit carrying the status; everything else that escapes is turned into one line here.
-        app(args=args, prog_name="slant")
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", SlantWarning)  # each input's warning, not the first only
+            warnings.showwarning = _show_warning
+            app(args=args, prog_name="slant")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SlantError as exc:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from .errors import SlantError
+
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
     "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
@@ -55,3 +57,20 @@ def _to_iso(m: re.Match[str]) -> str | None:
     except ValueError:
         return None
     return d.isoformat()
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def check_iso_date(value: str | None, name: str) -> str | None:
+    """``value`` when it is a calendar date written YYYY-MM-DD (or None), else a ``SlantError`` that
+    names the option: a filter on "2019-13-45" would compare as a string and quietly match nothing."""
+    if value is None or value == "":
+        return None
+    if not _ISO_DAY.fullmatch(value):
+        raise SlantError(f"{name} {value}: not a date; write it YYYY-MM-DD, e.g. 2024-03-01")
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise SlantError(f"{name} {value}: not a date ({exc})") from None
+    return value

@@ -90,9 +90,11 @@ class LocalEngine:
 
     def map(self, batches: Iterator[list[Article]]) -> Iterator[list[Article]]:
         if self.workers <= 1:
-            nlp = _pipeline(self.config, self.analysers)
+            nlp = None  # loaded with the first batch that has articles: a run of bad inputs loads nothing
             for batch in batches:
-                yield list(nlp.pipe(batch, batch_size=self.batch_size))
+                if batch and nlp is None:
+                    nlp = _pipeline(self.config, self.analysers)
+                yield list(nlp.pipe(batch, batch_size=self.batch_size)) if batch else []
             return
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor

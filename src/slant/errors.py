@@ -18,3 +18,16 @@ class InputError(SlantError):
 
 class ConfigError(SlantError):
     """The pipeline configuration is wrong: an unknown analyser, a missing layer, bad TOML."""
+
+
+class SlantWarning(UserWarning):
+    """Something slant read or did that the user should know of, though it went on: one line."""
+
+    def __init__(self, source: str, reason: str):
+        self.source = source
+        self.reason = reason
+        super().__init__(f"{source}: {reason}")
+
+
+class DecodeWarning(SlantWarning):
+    """An input was decoded, but not cleanly: bytes replaced, or a legacy encoding guessed."""

@@ -12,6 +12,7 @@ their path and reason and counted; the run goes on.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -27,8 +28,8 @@ from .dupes import THRESHOLD, DupeIndex, minhash, to_bytes
 from .engines import build as build_engine
 from .errors import InputError, SlantError
 from .pipeline import Pipeline
-from .readers import CONTAINERS, guess_format, iter_articles
-from .store import BatchCounts, Pending, Store, open_store
+from .readers import CONTAINERS, check_inputs, guess_format, iter_articles
+from .store import HEARTBEAT_SECONDS, BatchCounts, Pending, Store, open_store
 
 
 @dataclass
@@ -81,6 +82,7 @@ def ingest(
     paths = [str(p) for p in paths]
     if batch_size < 1 or workers < 1:
         raise SlantError(f"--batch-size and --workers must be at least 1 (got {batch_size} and {workers})")
+    check_inputs(paths, input_format)  # before the pipeline is built, the store opened, a model loaded
     cfg = config if isinstance(config, dict) else load_config(config)
     # Built here to check the config and to sign the run; workers build their own and load it.
     nlp = Pipeline.from_config(cfg, **({"analysers": analysers} if analysers else {}))
@@ -89,10 +91,12 @@ def ingest(
     eng = build_engine(engine, cfg, analysers, workers, address, nlp.batch_size)
 
     store = db if isinstance(db, Store) else open_store(db)
+    alive = None
     try:
         run_id = store.begin_run(slant_version=__version__, pipeline=signature, config=cfg, engine=engine,
                                  workers=workers, inputs=paths)
         result = IngestResult(run_id)
+        alive = _Heartbeat(store, run_id)
         index = DupeIndex.from_rows(store.signatures(), dupe_threshold)
         seen: set[str] = set()
         started = time.perf_counter()
@@ -157,17 +161,42 @@ def ingest(
                     for f in pending:  # after an error: the batches behind it are not written
                         f.cancel()
         except BaseException as exc:
+            alive.stop()  # no beat after the run has ended
             try:
                 store.finish_run(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
             except SlantError:
                 pass  # the database itself is what failed
             raise
+        alive.stop()
         result.seconds = time.perf_counter() - started
         store.finish_run(run_id, "done")
         return result
     finally:
+        if alive is not None:
+            alive.stop()
         if not isinstance(db, Store):
             store.close()
+
+
+class _Heartbeat:
+    """A thread that tells the store, every ``HEARTBEAT_SECONDS``, that the run is alive, so that a
+    run whose process died is told from one busy with a long batch (``Store.mark_dead_runs``)."""
+
+    def __init__(self, store: Store, run_id: int):
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._beat, args=(store, run_id), name="slant-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _beat(self, store: Store, run_id: int) -> None:
+        while not self._stopped.wait(HEARTBEAT_SECONDS):
+            try:
+                store.heartbeat(run_id)
+            except SlantError:
+                pass  # the database is busy or gone: the batch writes will say so
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
 
 
 def _write(store: Store, run_id: int, b: _Batch, analysed: list[Article], index: DupeIndex, signature: str) -> None:

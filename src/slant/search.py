@@ -16,6 +16,9 @@ from dataclasses import dataclass, fields
 from sqlalchemy import Select, and_, column, exists, func, literal_column, select, table, text
 from sqlalchemy.exc import OperationalError
 
+from .dates import check_iso_date
+from .display import shorten
+from .errors import SlantError
 from .store import Store, StoreError, schema
 
 
@@ -29,8 +32,20 @@ class Filters:
     narrative: str | None = None
     actor: str | None = None
 
+    def __post_init__(self) -> None:
+        check_dates(self.date_from, self.date_to)
+
     def any(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
+
+
+def check_dates(date_from: str | None, date_to: str | None, names: tuple[str, str] = ("date_from", "date_to")) -> None:
+    """A ``SlantError`` naming the option (``names``) when a date is not a calendar date or the
+    range is empty. Dates are compared as strings, so "2019-13-45" would match nothing, quietly."""
+    check_iso_date(date_from, names[0])
+    check_iso_date(date_to, names[1])
+    if date_from and date_to and date_from > date_to:
+        raise SlantError(f"{names[0]} {date_from} is after {names[1]} {date_to}: no article can match")
 
 
 @dataclass
@@ -108,15 +123,15 @@ def search(store: Store, query: str | None = None, filters: Filters | None = Non
     a = schema.articles
     if query and query.strip():
         if store.dialect == "sqlite":
-            snip = literal_column("snippet(articles_fts, 1, '[', ']', '...', 16)")
+            snip = literal_column("snippet(articles_fts, 1, '[', ']', '…', 16)")
             score = literal_column("-bm25(articles_fts)")
         else:
             tsq = func.websearch_to_tsquery("english", query)
             snip = func.ts_headline("english", a.c.text, tsq,
                                     "StartSel=[, StopSel=], MaxWords=20, MinWords=8, MaxFragments=1")
             score = func.ts_rank(literal_column("articles.tsv"), tsq)
-    else:
-        snip, score = func.substr(a.c.text, 1, 120), literal_column("0.0")
+    else:  # the opening words, cut below at a word boundary
+        snip, score = func.substr(a.c.text, 1, 2 * _SNIPPET), literal_column("0.0")  # room for collapsed spaces
     stmt = selection(store, query, filters, a.c.id, a.c.title, a.c.source, a.c.date,
                      snip.label("snippet"), score.label("score")).limit(limit)
     with store.connect() as conn:
@@ -126,8 +141,22 @@ def search(store: Store, query: str | None = None, filters: Filters | None = Non
             if "fts5" in str(exc).lower():
                 raise StoreError(f"search query {query!r}: {exc.orig}") from None
             raise StoreError(f"{store.display}: {exc.orig}") from None
-    return [Hit(r.id, r.title, r.source, r.date, " ".join((r.snippet or "").split()), float(r.score or 0))
-            for r in rows]
+    return [Hit(r.id, r.title, r.source, r.date, _snippet(r.snippet or "", bool(query and query.strip())),
+                float(r.score or 0)) for r in rows]
+
+
+_SNIPPET = 120
+
+
+def _snippet(s: str, matched: bool) -> str:
+    """One line; a piece cut from the text ends (and, inside it, starts) with an ellipsis.
+    PostgreSQL's ts_headline marks no cut: it is marked here, as SQLite's snippet() does."""
+    s = " ".join(s.split())
+    if not matched:
+        return shorten(s, _SNIPPET)
+    if s and not s.endswith(("…", ".", "!", "?", "”", '"')):
+        s += "…"
+    return s
 
 
 __all__ = ["Filters", "Hit", "fts_query", "search", "selection"]

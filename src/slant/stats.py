@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import distinct, func, literal_column, select
 
+from .display import shorten_middle
 from .errors import SlantError
 from .search import Filters, selection
 from .store import Store, schema
@@ -106,9 +107,6 @@ def plot(table: Table, path: str | Path, title: str | None = None) -> Path:
 
 
 def _short(label: str, width: int = 48) -> str:
-    """``label`` cut to ``width`` keeping both ends: a narrative and its sub-narratives share their
-    beginning."""
-    if len(label) <= width:
-        return label
-    head = (width - 1 + 1) // 2
-    return label[:head] + "…" + label[len(label) - (width - 1 - head):]
+    """``label`` cut to ``width`` keeping both ends at word boundaries: a narrative and its
+    sub-narratives share their beginning."""
+    return shorten_middle(label, width)

@@ -85,6 +85,11 @@ def add_labels(db: Path) -> None:
             DocLabel(task="narratives", label="EU betrays the nation", score=0.66,
                      evidence=[Span(start=s[-1].start, end=s[-1].end)]),
             DocLabel(task="frames", label="Economic", score=0.58, paragraph=2),
+            # Long names, as the SemEval labels are: humanised on the page, fitted in the charts.
+            DocLabel(task="frames", label="Legality_Constitutionality_and_jurisprudence", score=0.52,
+                     evidence=[Span(start=s[2].start, end=s[2].end)]),
+            DocLabel(task="narratives", label="URW: Discrediting the West, Diplomacy: The West does not care "
+                     "about Ukraine, only about its interests", score=0.41),
         ]
         art.subjectivity = [SentenceScore(start=s[1].start, end=s[1].end, sentence=1, label="SUBJ", score=0.83)]
         run = store.begin_run(slant_version="test", pipeline="labels", config={}, engine="test", workers=1, inputs=[])

@@ -161,3 +161,29 @@ def test_labels_link_to_their_evidence_and_paragraph_badges_show(page, sample_ur
         page.wait_for_timeout(200)
     assert 0 <= box["y"] < page.viewport_size["height"]
     page.screenshot(path=str(shots / "article-labels.png"))
+
+
+def test_chart_labels_fit_and_labels_read_as_names(page, server, sample_url, shots):
+    """No chart label is clipped at the chart's edge (long SemEval names once were), and frames
+    show their human names, as techniques do."""
+    page.goto(server + "/corpus")
+    page.wait_for_selector(".chart-svg[data-drawn]")
+    labels = page.evaluate("""() => Array.from(document.querySelectorAll("figure.chart:not([data-by=month]) svg"))
+        .flatMap(svg => Array.from(svg.querySelectorAll("text[text-anchor=end]")).map(t => {
+            const b = t.getBBox();
+            return {shown: t.firstChild.nodeValue, full: t.querySelector("title").textContent,
+                    left: b.x, right: b.x + b.width, width: svg.viewBox.baseVal.width};
+        }))""")
+    assert len(labels) >= 5
+    for lab in labels:
+        assert 0 <= lab["left"] and lab["right"] <= lab["width"], lab
+        if lab["shown"] != lab["full"]:  # shortened: both ends kept, whole words, an ellipsis between
+            head, tail = lab["shown"].split("\u2026")
+            assert lab["full"].startswith(head) and lab["full"].endswith(tail), lab
+    shown = {lab["full"] for lab in labels}
+    assert "Legality Constitutionality and jurisprudence" in shown
+    assert not any("_" in name for name in shown)
+    page.screenshot(path=str(shots / "corpus-charts.png"), full_page=True)
+    page.goto(sample_url)
+    assert "Legality Constitutionality and jurisprudence" in page.inner_text("#labels")
+    assert not page.errors, page.errors

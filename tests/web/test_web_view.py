@@ -70,3 +70,49 @@ def test_the_actor_panel_shows_each_role_with_its_probability():
     roles = re.findall(r'<span class="role role-\w+"[^>]*>(\w+) (\d\.\d\d)</span>', r.text)
     assert roles and all(name in ("Protagonist", "Antagonist", "Innocent") for name, _ in roles)
     assert all(0 < float(p) <= 1 for _, p in roles)
+
+
+def test_frames_and_narratives_show_their_human_names_like_techniques():
+    """Raw frame names ("Legality_Constitutionality_and_jurisprudence") are one unbreakable word on
+    the page; they are shown as techniques are, with spaces."""
+    from slant.article import DocLabel
+    from slant.web.view import labels_by_task
+
+    text = "The court ruled the law void. Protests followed."
+    art = Article(text=text, paragraphs=[Span(start=0, end=len(text))], sentences=[])
+    art.labels = [DocLabel(task="frames", label="Legality_Constitutionality_and_jurisprudence", score=0.7,
+                           evidence=[Span(start=0, end=29)]),
+                  DocLabel(task="frames", label="Crime_and_punishment", score=0.6, paragraph=0)]
+    (item,) = labels_by_task(art)["frames"]
+    assert (item["label"], item["name"]) == ("Legality Constitutionality and jurisprudence",
+                                             "Legality_Constitutionality_and_jurisprudence")
+    (badge,) = layout(art)[0].badges
+    assert badge["label"] == "frames: Crime and punishment"
+
+
+def test_corpus_charts_get_human_labels_and_keep_the_keys_for_filters(tmp_path):
+    from slant.article import DocLabel, Meta
+    from slant.store import BatchCounts, Pending, open_store
+    from slant.web.corpus import Corpus
+
+    text = "The court ruled the law void. Protests followed."
+    art = Article(text=text, meta=Meta(id="a1", title="Court", source="[wire]"),
+                  paragraphs=[Span(start=0, end=len(text))])
+    art.labels = [DocLabel(task="frames", label="Legality_Constitutionality_and_jurisprudence", score=0.7)]
+    art.techniques = [TechniqueSpan(start=4, end=9, technique="Name_Calling-Labeling", confidence=0.6, paragraph=0)]
+    with open_store(tmp_path / "c.db") as store:
+        run = store.begin_run(slant_version="t", pipeline="t", config={}, engine="t", workers=1, inputs=[])
+        store.write_batch(run, [Pending(art, art.to_json().decode())], BatchCounts(read=1, stored=1), "t")
+        corpus = Corpus(store)
+        frames, techniques, sources = (corpus.stats(by, None, corpus_filters()) for by in
+                                       ("frame", "technique", "source"))
+    assert frames["rows"][0][0] == "Legality_Constitutionality_and_jurisprudence"  # what a filter takes
+    assert frames["labels"] == ["Legality Constitutionality and jurisprudence"]  # what the chart shows
+    assert techniques["labels"] == ["Name Calling / Labeling"]
+    assert sources["labels"] == ["[wire]"]
+
+
+def corpus_filters():  # noqa: ANN201
+    from slant.search import Filters
+
+    return Filters()

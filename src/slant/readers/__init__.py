@@ -108,6 +108,19 @@ def iter_articles(
             yield item
 
 
+def check_inputs(paths: list[str | Path], input_format: str | None = None) -> None:
+    """Refuse at once what no run could read, before a model loads or a store opens: no input, an
+    unknown input format, or inputs none of which exist. (Of several inputs, one that is missing is
+    reported in its turn like any unreadable input, and the others are read.)"""
+    if input_format is not None and input_format not in FORMATS:
+        raise InputError(str(input_format), f"unknown input format; known: {', '.join(FORMATS)}")
+    if not paths:
+        raise InputError("<inputs>", "no input given")
+    if not any(Path(p).exists() for p in paths):
+        raise InputError(str(paths[0]), "no such file or directory" if len(paths) == 1
+                         else f"no such file or directory, nor any of the other {len(paths) - 1} inputs")
+
+
 def read_path(path: str | Path, input_format: str | None = None) -> list:
     """Every article of one path; raises the first ``InputError`` met."""
     out = []

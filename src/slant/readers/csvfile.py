@@ -20,14 +20,13 @@ header is line 1) and the reading goes on. ``meta.path`` is ``file#line``.
 
 from __future__ import annotations
 
-import codecs
 import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..article import Article, Meta
 from ..errors import InputError
-from ..text import MAX_ARTICLE_BYTES, _as_western
+from ..text import MAX_ARTICLE_BYTES, stream_encoding
 from .jsonl import TEXT_FIELDS, record_article, text_key
 
 _DELIMITERS = (",", ";", "\t", "|")
@@ -45,7 +44,7 @@ def read(
     """Articles of a CSV/TSV file, with an ``InputError`` in place of each bad row."""
     with open(path, "rb") as fh:
         sample = fh.read(_SAMPLE_BYTES)
-    encoding = _encoding(sample)
+    encoding = stream_encoding(sample, source)  # the rules of slant.text.decode, on the first 64 kB
     _raise_field_limit(max_bytes)
     with open(path, encoding=encoding, errors="replace", newline="") as fh:
         header_line = fh.readline()
@@ -95,23 +94,6 @@ def _rows(reader, header: list[str], source: str, max_bytes: int, text_field: st
             yield record_article(record, where, f"{source}#{start}", "csv", text_field)
         except InputError as exc:
             yield exc
-
-
-def _encoding(sample: bytes) -> str:
-    """Encoding of the file from its first bytes: UTF-8 (BOM or not), else the detected one."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)  # the sample may end mid-character
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    if _as_western(sample) is not None:  # short samples mislead the detector; see slant.text
-        return "cp1252"
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(sample).best()
-    return best.encoding if best is not None and best.encoding else "cp1252"
 
 
 def _delimiter(header_line: str) -> str:

@@ -9,10 +9,19 @@ The layout is the one news copy pasted into a file usually has::
 
     As the protest sentiment ...
 
-The first line is the title when it looks like one (short, one line, not ending in a full stop)
-and more text follows. A byline/date line right after it ("By Jane Doe | September 21, 2020",
-"Published 21 Sep 2020") goes to the metadata, and a repetition of the title at the top of the
-body, as copy-paste from web pages often leaves, is dropped. ``Article.text`` is the body alone.
+The first line is the title when it looks like one (short, not ending in a full stop) and more
+text follows. Where paragraphs are separated by blank lines, a single line break is only a wrap, so
+a title that runs over two lines and is followed by a blank line is the title whole ("Why do the
+West believe\nthat Putin lost in Belarus?"); where every line is a paragraph (no blank line in the
+file, as in the PTC corpus) the title is the first line alone. A byline/date line right after it
+("By Jane Doe | September 21, 2020", "Published 21 Sep 2020") goes to the metadata, and a
+repetition of the title at the top of the body, as copy-paste from web pages often leaves, is
+dropped. ``Article.text`` is the body alone.
+
+A wire-copy dateline that opens the body on a line of its own ("WASHINGTON —", "KYIV, Ukraine
+(AP) —") is joined to the paragraph it opens, as print does, instead of standing as a paragraph
+(and a sentence, and an actor) of its own; the dateline, inline or not, is kept in
+``meta.extra["dateline"]``.
 """
 
 from __future__ import annotations
@@ -27,6 +36,11 @@ from ..text import check_text, decode, normalise
 
 _MAX_TITLE_CHARS = 250
 _MAX_BYLINE_CHARS = 160
+# A dateline: a place in capitals, optionally a region and the agency in brackets, then a dash.
+_DATELINE = re.compile(
+    r"^(?P<dateline>(?P<place>[^\W\d_][^\W\d_ .'-]*(?:[ .'-]+[^\W\d_]+)*\.?)(?:, ?[^\W\d_][\w .'-]{0,30}?)?"
+    r"(?: ?\([^()\n]{1,40}\))?) ?[\u2014\u2013-]{1,2}(?: |$)"
+)
 _BYLINE_START = re.compile(r"^(?:by\b|written by\b|posted by\b|author:|published\b|updated\b|posted\b)", re.I)
 
 
@@ -42,13 +56,14 @@ def parse_plain(raw: str, source: str = "<text>", meta: Meta | None = None) -> A
     lines = text.split("\n")
     body_start = 0
 
+    wraps = "" in lines  # blank lines separate paragraphs: a single line break is a wrap
     title = None
     if meta.title:  # the container gave a title: drop it where the text repeats it on top
-        if _same_title(lines[0], meta.title):
-            body_start = 1
-    elif _looks_like_title(lines):
-        title = lines[0]
-        body_start = 1
+        n = _repeats_title(lines, 0, meta.title, wraps)
+        body_start = n
+    elif n := _title_lines(lines, wraps):
+        title = " ".join(lines[:n])
+        body_start = n
     body_start = _skip_blank(lines, body_start)
 
     # Byline / dateline: at most two short lines right below the title.
@@ -64,10 +79,10 @@ def parse_plain(raw: str, source: str = "<text>", meta: Meta | None = None) -> A
         body_start = _skip_blank(lines, body_start + 1)
 
     # A repeated title at the top of the body.
-    if title and body_start < len(lines) and _same_title(lines[body_start], title):
-        body_start = _skip_blank(lines, body_start + 1)
+    if title and (n := _repeats_title(lines, body_start, title, wraps)):
+        body_start = _skip_blank(lines, body_start + n)
 
-    body = "\n".join(lines[body_start:]).strip()
+    body = _fold_dateline(lines[body_start:], meta)
     if not body:  # a single line or only a title: the text is all there is
         body, title = text, None
     meta.title = meta.title or title
@@ -78,14 +93,58 @@ def parse_plain(raw: str, source: str = "<text>", meta: Meta | None = None) -> A
     return Article(text=body, meta=meta)
 
 
-def _looks_like_title(lines: list[str]) -> bool:
-    if len(lines) < 3 or not lines[0]:
-        return False
-    first = lines[0]
-    if len(first) > _MAX_TITLE_CHARS or first.endswith((".", ",", ";", ":")):
-        return False
+def _title_lines(lines: list[str], wraps: bool) -> int:
+    """How many lines on top are the title: 0 (none), 1, or 2 where a single line break is a wrap
+    and the first two lines, followed by a blank line, read as one heading."""
+    if len(lines) < 3 or not lines[0] or not _heading_like(lines[0]):
+        return 0
     # The next non-blank line must exist: a title heads something.
-    return any(line for line in lines[1:])
+    if not any(line for line in lines[1:]):
+        return 0
+    if (wraps and len(lines) > 3 and lines[1] and not lines[2] and any(lines[3:])
+            and _heading_like(lines[1]) and len(lines[0]) + len(lines[1]) < _MAX_TITLE_CHARS
+            and _parse_byline(lines[1]) is None and not _DATELINE.match(lines[1])):
+        return 2
+    return 1
+
+
+def _heading_like(line: str) -> bool:
+    return len(line) <= _MAX_TITLE_CHARS and not line.endswith((".", ",", ";", ":"))
+
+
+def _repeats_title(lines: list[str], i: int, title: str, wraps: bool) -> int:
+    """Lines at ``i`` that repeat ``title`` (one, or two where lines wrap), else 0."""
+    if i >= len(lines):
+        return 0
+    if _same_title(lines[i], title):
+        return 1
+    if wraps and i + 1 < len(lines) and lines[i + 1] and _same_title(f"{lines[i]} {lines[i + 1]}", title):
+        return 2
+    return 0
+
+
+def _fold_dateline(lines: list[str], meta: Meta) -> str:
+    """The body, with a dateline standing on its own line joined to the paragraph it opens."""
+    body = "\n".join(lines).strip()
+    first, _, rest = body.partition("\n")
+    m = _DATELINE.match(first)
+    if m is None or not _dateline_place(m.group("place")):
+        return body
+    alone = m.end() >= len(first.rstrip())
+    # Inline, a capitalised word and a dash may be an acronym opening a sentence ("NATO — the
+    # alliance ..."): only the agency or a region ("(AP)", ", Ukraine") makes it a dateline.
+    if not alone and not re.search(r"[(,]", m.group("dateline")):
+        return body
+    meta.extra = {**meta.extra, "dateline": m.group("dateline")}
+    if alone and rest.strip():
+        return f"{first.rstrip()} {rest.lstrip()}"
+    return body
+
+
+def _dateline_place(place: str) -> bool:
+    """A dateline's place is in capitals ("WASHINGTON", "NEW YORK", "SÃO PAULO"), more than an initial."""
+    letters = [ch for ch in place if ch.isalpha()]
+    return len(letters) >= 3 and all(ch.isupper() for ch in letters)
 
 
 def _parse_byline(line: str) -> tuple[str | None, str | None] | None:

@@ -6,6 +6,12 @@ mentions in bold), then one table per layer. Layers that are empty are left out,
 grows with the pipeline and needs no change when an analyser is added. Analysers the pipeline did
 not run for the article's language are named on one line under the header, with the reason, so an
 absent table never reads as "nothing found".
+
+Every piece of the article or its metadata goes to rich as a ``Text``, never as a string, which rich
+would read as console markup ("a string of [mass] shootings" would lose "[mass]"). Techniques,
+frames and narratives are shown by their human names, and excerpts are cut at a word boundary with
+an ellipsis (``slant.display``). The actors table fits 100 columns: the sentences that cast each
+actor in its role are a table of their own below it, a line or two each.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..article import Article
+from ..display import human_label, plural, shorten
 
 _FALLBACK_COLOURS = ["red", "magenta", "yellow", "cyan", "green", "blue", "bright_red", "bright_magenta"]
 _EXCERPT = 90
@@ -96,9 +103,10 @@ def _header(art: Article) -> Panel:
         ("id", m.id),
     ):
         if value:
-            rows.add_row(key, str(value))
+            rows.add_row(key, Text(str(value)))
     words = len(art.text.split())
-    rows.add_row("size", f"{len(art.paragraphs)} paragraphs, {len(art.sentences)} sentences, {words} words")
+    rows.add_row("size", f"{plural(len(art.paragraphs), 'paragraph')}, {plural(len(art.sentences), 'sentence')}, "
+                         f"{plural(words, 'word')}")
     layers = list(dict.fromkeys(p.layer for p in art.provenance if p.status == "ran"))  # labels has several writers
     if layers:
         rows.add_row("layers", ", ".join(layers))
@@ -149,7 +157,7 @@ def _paragraphs(art: Article) -> list[Text]:
                     seg.stylize(style, lo - a, hi - a)
             body.append_text(seg)
             for name, colour in tags_at.get(b, []):
-                body.append(f"[{name}]", style=f"{colour} italic")
+                body.append(f"[{human_label(name)}]", style=f"{colour} italic")
         line.append_text(body)
         badges = _paragraph_badges(art, i)
         if badges:
@@ -171,15 +179,14 @@ def _paragraph_badges(art: Article, index: int) -> Text | None:
             t = Text()
             for name in sorted(pt.techniques, key=pt.techniques.get, reverse=True):
                 _cat, colour = technique_style(name)
-                t.append(f" {name} ", style=f"{colour} reverse")
+                t.append(f" {human_label(name)} ", style=f"{colour} reverse")
                 t.append(" ")
             return t
     return None
 
 
-def _excerpt(art: Article, start: int, end: int) -> str:
-    s = " ".join(art.text[start:end].split())
-    return s if len(s) <= _EXCERPT else s[: _EXCERPT - 1] + "…"
+def _excerpt(art: Article, start: int, end: int, width: int = _EXCERPT) -> str:
+    return shorten(art.text[start:end], width)
 
 
 def _techniques_table(art: Article) -> Table | None:
@@ -190,8 +197,8 @@ def _techniques_table(art: Article) -> Table | None:
         t.add_column(col)
     for s in sorted(art.techniques, key=lambda s: (s.start, -s.end)):
         cat, colour = technique_style(s.technique)
-        t.add_row(str(s.paragraph + 1), Text(s.technique, style=colour), cat, f"{s.confidence:.2f}",
-                  _excerpt(art, s.start, s.end))
+        t.add_row(str(s.paragraph + 1), Text(human_label(s.technique), style=colour), Text(cat),
+                  f"{s.confidence:.2f}", Text(_excerpt(art, s.start, s.end)))
     return t
 
 
@@ -203,7 +210,7 @@ def _paragraph_techniques_table(art: Article) -> Table | None:
     t.add_column("¶")
     t.add_column("techniques")
     for pt in rows:
-        t.add_row(str(pt.paragraph + 1), ", ".join(f"{k} {v:.2f}" for k, v in pt.techniques.items()))
+        t.add_row(str(pt.paragraph + 1), Text(", ".join(f"{human_label(k)} {v:.2f}" for k, v in pt.techniques.items())))
     return t
 
 
@@ -216,11 +223,11 @@ def _labels_table(art: Article) -> Table | None:
         t.add_column(col)
     for lab in sorted(labels, key=lambda l: (l.task, -l.score)):
         ev = "\n".join(f"“{_excerpt(art, e.start, e.end)}”" for e in lab.evidence[:3])
-        t.add_row(lab.task, lab.label, f"{lab.score:.2f}", ev)
+        t.add_row(Text(lab.task), Text(human_label(lab.label)), f"{lab.score:.2f}", Text(ev))
     return t
 
 
-def _actors_table(art: Article) -> Table | None:
+def _actors_table(art: Article) -> Group | Table | None:
     if not art.actors:
         return None
     counts: dict[int, int] = defaultdict(int)
@@ -234,17 +241,32 @@ def _actors_table(art: Article) -> Table | None:
     settings = [a for a in art.actors if cast and not a.role and a.type in PLACE_TYPES]
     caption = "settings, places the story only happens in: " + ", ".join(
         f"{a.name} ({counts[a.id]})" for a in sorted(settings, key=lambda a: -counts[a.id])) if settings else None
-    t = Table(title="Actors", title_justify="left", caption=caption, caption_justify="left")
-    for col in ("actor", "type", "role", "fine roles", "mentions", "aliases") + (("cast by",) if cast else ()):
-        t.add_column(col)
-    for a in sorted((a for a in art.actors if a not in settings), key=lambda a: -counts[a.id]):
+    shown = sorted((a for a in art.actors if a not in settings), key=lambda a: -counts[a.id])
+    t = Table(title="Actors", title_justify="left", caption=Text(caption) if caption else None,
+              caption_justify="left")
+    # The name is what a reader looks for: never squeezed below its longest word (or 24 columns).
+    name_width = min(24, max((len(w) for a in shown for w in a.name.split()), default=5))
+    t.add_column("actor", min_width=max(5, name_width), overflow="fold")
+    t.add_column("type", no_wrap=True)
+    t.add_column("role", no_wrap=True)
+    t.add_column("fine roles")
+    t.add_column("mentions", justify="right", no_wrap=True)
+    t.add_column("aliases")
+    for a in shown:
         # the role with its probability: the roles model is weak (README), so its doubt is shown
         role = f"{a.role} {a.scores[a.role]:.2f}" if a.role and a.role in a.scores else (a.role or "")
-        row = [a.name, a.type, role, ", ".join(a.fine_roles), str(counts[a.id]), ", ".join(a.aliases)]
-        if cast:
-            row.append("\n".join(f"“{_excerpt(art, e.start, e.end)}”" for e in a.evidence))
-        t.add_row(*row)
-    return t
+        t.add_row(Text(a.name), Text(a.type or ""), Text(role), Text(", ".join(a.fine_roles)), str(counts[a.id]),
+                  Text(", ".join(a.aliases)))
+    if not cast:
+        return t
+    # The sentences that cast each actor: a table of two columns, so that each reads across the page.
+    why = Table(title="Cast by (the sentences behind each role)", title_justify="left")
+    why.add_column("actor", min_width=max(5, name_width), overflow="fold")
+    why.add_column("sentence", ratio=1)
+    for a in shown:
+        for k, e in enumerate(a.evidence):
+            why.add_row(Text(a.name if k == 0 else ""), Text(f"“{_excerpt(art, e.start, e.end, 160)}”"))
+    return Group(t, why) if why.row_count else t
 
 
 def _actor_name(art: Article, index: int) -> str:
@@ -267,7 +289,7 @@ def _quotes_table(art: Article) -> Table | None:
             speaker = art.span_text(q.speaker_span)
         else:
             speaker = "?"
-        t.add_row(speaker, q.cue_text or "", q.kind, _excerpt(art, q.start, q.end))
+        t.add_row(Text(speaker), Text(q.cue_text or ""), q.kind, Text(_excerpt(art, q.start, q.end)))
     return t
 
 
@@ -283,7 +305,8 @@ def _relations_table(art: Article) -> Table | None:
         pred = ("not " if e.negated else "") + e.predicate
         k = e.sentences[0] if e.sentences else -1
         first = _excerpt(art, art.sentences[k].start, art.sentences[k].end) if 0 <= k < len(art.sentences) else ""
-        t.add_row(_actor_name(art, e.subject), pred, _actor_name(art, e.object), str(e.weight), first)
+        t.add_row(Text(_actor_name(art, e.subject)), Text(pred), Text(_actor_name(art, e.object)), str(e.weight),
+                  Text(first))
     return t
 
 
@@ -292,18 +315,18 @@ def _llm_section(art: Article) -> Table | None:
     what it replaced, and the errors of uses that produced nothing."""
     if not art.llm:
         return None
-    t = Table(title=f"LLM reader ({art.llm[0].model}; never mixed into the layers above unless replaced)",
+    t = Table(title=Text(f"LLM reader ({art.llm[0].model}; never mixed into the layers above unless replaced)"),
               title_justify="left")
     for col in ("use", "about", "says", "evidence"):
         t.add_column(col)
     for r in art.llm:
-        about = " ".join(x for x in (r.target, r.label) if x) or ""
+        about = Text(" ".join(human_label(x) if x == r.label else x for x in (r.target, r.label) if x))
         if r.error and not r.text:
             says = Text(f"error: {r.error}", style="red")
         else:
             says = Text(((r.verdict + ": ") if r.verdict else "") + r.text)
         ev = "\n".join(f"“{_excerpt(art, e.start, e.end)}” [{e.start}:{e.end}]" for e in r.evidence[:3])
-        t.add_row(r.use, about, says, ev)
+        t.add_row(r.use, about, says, Text(ev))
     return t
 
 
@@ -330,5 +353,5 @@ def _sentence_scores_table(art: Article) -> Table | None:
     for layer in ("subjectivity", "claims"):
         top = sorted((s for name, s in rows if name == layer), key=lambda s: -s.score)[:5]
         for s in top:
-            t.add_row(layer, s.label, f"{s.score:.2f}", _excerpt(art, s.start, s.end))
+            t.add_row(layer, Text(s.label), f"{s.score:.2f}", Text(_excerpt(art, s.start, s.end)))
     return t

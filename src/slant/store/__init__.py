@@ -4,7 +4,9 @@
 revision with the packaged Alembic migrations. A ``Store`` writes whole batches in one transaction
 (``write_batch``), so a run that dies -- killed, out of disk, database gone -- leaves every batch
 either stored completely or not at all, and a second run picks up where the first stopped because
-articles already stored (same content hash) are skipped.
+articles already stored (same content hash) are skipped. A run records its host, process id and a
+heartbeat, so that the next run can mark a run whose process died ``interrupted`` instead of
+leaving it ``running`` for ever (``Store.mark_dead_runs``).
 
 Errors from the database come out as ``StoreError``: one line naming the database and the reason
 ("read-only", "locked", "cannot connect"), never a driver traceback.
@@ -15,11 +17,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import bindparam, create_engine, delete, event, func, insert, select, text, update
@@ -146,13 +149,51 @@ class Store:
     # --- runs -------------------------------------------------------------------------------------
     def begin_run(self, *, slant_version: str, pipeline: str, config: dict, engine: str, workers: int,
                   inputs: list[str]) -> int:
+        """Record a new run (status ``running``, this host and process); runs that died before are
+        marked ``interrupted`` first (:meth:`mark_dead_runs`)."""
+        self.mark_dead_runs()
+        now = _now()
         with self.begin() as conn:
             result = conn.execute(insert(schema.runs).values(
-                started_at=_now(), status="running", slant_version=slant_version, pipeline=pipeline,
+                started_at=now, status="running", slant_version=slant_version, pipeline=pipeline,
                 config=json.dumps(config, default=str, sort_keys=True), engine=engine, workers=workers,
                 inputs=json.dumps(inputs), read=0, stored=0, updated=0, skipped=0, duplicates=0, errors=0,
+                host=_HOST, pid=os.getpid(), heartbeat_at=now,
             ))
             return int(result.inserted_primary_key[0])
+
+    def heartbeat(self, run_id: int) -> None:
+        """Say that the run is alive (an ingest does so every ``HEARTBEAT_SECONDS``)."""
+        with self.begin() as conn:
+            conn.execute(update(schema.runs).where(schema.runs.c.id == run_id).values(heartbeat_at=_now()))
+
+    def mark_dead_runs(self, now: datetime | None = None) -> list[int]:
+        """Mark ``interrupted`` the runs still ``running`` whose process is gone; their ids.
+
+        A killed process (SIGKILL, out of memory, power cut) cannot record its own end. A run is
+        dead when its process ran on this host and no process has its id any more, or, whatever
+        the host (PostgreSQL is shared by machines whose processes this one cannot see), when its
+        last heartbeat is older than ``STALE_AFTER``: a live ingest beats every
+        ``HEARTBEAT_SECONDS``. The stale test also catches a process id reused by another program.
+        """
+        if self.read_only:
+            return []  # nothing can be marked (and no run can begin)
+        now = now or _now()
+        r = schema.runs
+        with self.connect() as conn:
+            rows = conn.execute(select(r.c.id, r.c.host, r.c.pid, r.c.heartbeat_at, r.c.started_at)
+                                .where(r.c.status == "running")).all()
+        dead = []
+        for row in rows:
+            last = _aware(row.heartbeat_at or row.started_at)
+            if (row.host == _HOST and row.pid is not None and not _pid_alive(row.pid)) or now - last > STALE_AFTER:
+                dead.append((row.id, last))
+        if dead:
+            with self.begin() as conn:
+                for run_id, last in dead:  # "still running" in the WHERE: a run that ends meanwhile keeps "done"
+                    conn.execute(update(r).where(r.c.id == run_id, r.c.status == "running")
+                                 .values(status="interrupted", finished_at=last))
+        return [run_id for run_id, _ in dead]
 
     def finish_run(self, run_id: int, status: str = "done") -> None:
         with self.begin() as conn:
@@ -232,7 +273,7 @@ class Store:
                              [{"run_id": run_id, "source": s, "reason": r} for s, r in counts.errors])
             r = schema.runs
             conn.execute(update(r).where(r.c.id == run_id).values(
-                read=r.c.read + counts.read, stored=r.c.stored + counts.stored,
+                heartbeat_at=now, read=r.c.read + counts.read, stored=r.c.stored + counts.stored,
                 updated=r.c.updated + counts.updated, skipped=r.c.skipped + counts.skipped,
                 duplicates=r.c.duplicates + counts.duplicates, errors=r.c.errors + len(counts.errors),
             ))
@@ -274,6 +315,33 @@ def _article_row(p: Pending, run_id: int, pipeline: str, now: datetime) -> dict:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _aware(t: datetime) -> datetime:
+    """``t`` in UTC: SQLite gives back the naive UTC time that was stored."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=timezone.utc)
+
+
+# How often a running ingest says it is alive, and after how long without a sign it is taken for
+# dead: several beats, so that a busy database or a slow batch does not end a live run.
+HEARTBEAT_SECONDS = 60
+STALE_AFTER = timedelta(minutes=15)
+_HOST = socket.gethostname()
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this host."""
+    if os.name == "nt":  # os.kill there would end the process: say alive and leave it to the heartbeat
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, run by another user
+    except OSError:
+        return True
+    return True
 
 
 def _reason(exc: DBAPIError) -> str:
@@ -360,4 +428,5 @@ def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True, cre
     return store
 
 
-__all__ = ["DEFAULT_DB", "BatchCounts", "Pending", "Store", "StoreError", "open_store", "resolve_url"]
+__all__ = ["DEFAULT_DB", "HEARTBEAT_SECONDS", "STALE_AFTER", "BatchCounts", "Pending", "Store", "StoreError",
+           "open_store", "resolve_url"]

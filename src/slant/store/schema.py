@@ -34,7 +34,7 @@ metadata = MetaData()
 
 # The newest migration revision, i.e. the revision these tables are at. Opening a store at this
 # revision needs no Alembic at all (a test checks it against the migrations' head).
-REVISION = "0002_llm_cache"
+REVISION = "0003_run_liveness"
 
 articles = Table(
     "articles",
@@ -140,7 +140,12 @@ runs = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
-    Column("status", String(16), nullable=False),  # running | done | failed | interrupted (running after a kill)
+    Column("status", String(16), nullable=False),  # running | done | failed | interrupted
+    # Who runs it, and its last sign of life (revision 0003): a run left "running" by a process that
+    # died is found by the next run and marked interrupted (slant.store.Store.mark_dead_runs).
+    Column("host", Text),
+    Column("pid", Integer),
+    Column("heartbeat_at", DateTime(timezone=True)),
     Column("slant_version", String(32), nullable=False),
     Column("pipeline", Text, nullable=False),
     Column("config", Text, nullable=False),  # the merged TOML config, as JSON

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..article import Article
+from ..display import human_label, shorten
 from ..errors import InputError, SlantError
 from ..pipeline import Pipeline
 from .runner import PipelineInfo, Runner, build_pipeline
@@ -74,6 +75,9 @@ def create_app(
     app.state.corpus = corpus
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
+    # The one way slant shortens text: at a word boundary, with an ellipsis (jinja's truncate adds "...").
+    templates.env.filters["shorten"] = shorten
+    templates.env.filters["human_label"] = human_label
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

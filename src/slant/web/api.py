@@ -70,6 +70,8 @@ class StatsTable(BaseModel):
     by: str
     columns: list[str]
     rows: list[list[str | int | float | None]]
+    labels: list[str] = Field([], description="What to show for each row's key: the human name of a technique, "
+                                               "frame or narrative (the key itself is what a filter takes)")
 
 
 class Member(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from .. import dupes as dupes_mod
 from ..article import Article
+from ..display import human_label
 from ..search import Filters, search, selection
 from ..stats import BY, stats
 from ..store import Store, StoreError, schema
@@ -40,7 +41,11 @@ class Corpus:
 
     def stats(self, by: str, q: str | None, filters: Filters, limit: int | None = None) -> dict:
         t = stats(self.store, by, q, filters, limit=limit)
-        return {"by": t.by, "columns": t.columns, "rows": [list(r) for r in t.rows]}
+        # "labels": what a chart shows for each row's key (the key itself filters): human names of
+        # techniques, frames and narratives, as on the article page.
+        named = by in ("technique", "frame", "narrative")
+        return {"by": t.by, "columns": t.columns, "rows": [list(r) for r in t.rows],
+                "labels": [human_label(str(r[0])) if named else str(r[0]) for r in t.rows]}
 
     def all_stats(self, q: str | None, filters: Filters, limit: int | None = 30) -> dict[str, dict]:
         return {by: self.stats(by, q, filters, limit=None if by == "month" else limit) for by in BY}

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from .. import lang, taxonomy
 from ..article import Article
+from ..display import human_label, shorten
 
 # Layers with their own panel on the page; every other list layer is shown as a table.
 SHOWN = {"paragraphs", "sentences", "techniques", "paragraph_techniques", "entities", "actors", "quotes",
@@ -195,8 +196,8 @@ def layout(art: Article) -> list[ParagraphView]:
             badge = {"kind": "label", "name": "share of subjective sentences", "label": "subjective",
                      "cat": -1, "score": lab.score, "shown": f"{lab.score:.0%}"}
         else:
-            badge = {"kind": "label", "name": lab.label, "label": f"{lab.task}: {lab.label}", "cat": -1,
-                     "score": lab.score}
+            badge = {"kind": "label", "name": lab.label, "label": f"{lab.task}: {human_label(lab.label)}",
+                     "cat": -1, "score": lab.score}
         badges.setdefault(lab.paragraph, []).append(badge)
 
     def pieces(s: int, e: int) -> list[Piece]:
@@ -244,9 +245,11 @@ def labels_by_task(art: Article) -> dict[str, list[dict]]:
     for lab in sorted(art.labels, key=lambda x: -x.score):
         if lab.paragraph >= 0:
             continue
-        ev = [{"sentence": sentence_of(art, e.start), "start": e.start, "text": art.span_text(e)[:160]}
+        ev = [{"sentence": sentence_of(art, e.start), "start": e.start, "text": shorten(art.span_text(e), 160)}
               for e in lab.evidence]
-        item = {"label": lab.label, "score": lab.score, "evidence": ev, "extra": lab.extra}
+        # "label" is what the page shows ("Crime and punishment"); "name" the label as the task spells it
+        item = {"label": human_label(lab.label), "name": lab.label, "score": lab.score, "evidence": ev,
+                "extra": lab.extra}
         if lab.task == "subjectivity":  # the article's share of subjective sentences
             item.update(label="subjective sentences", shown=f"{lab.score:.0%}")
         out.setdefault(lab.task, []).append(item)
@@ -263,7 +266,7 @@ def actors_view(art: Article) -> list[dict]:
     for i, a in enumerate(art.actors):
         out.append({"index": i, "name": a.name, "type": a.type, "aliases": a.aliases, "role": a.role,
                     "fine_roles": a.fine_roles, "scores": a.scores, "mentions": mentions.get(i, 0),
-                    "evidence": [{"sentence": sentence_of(art, e.start), "text": art.span_text(e)[:200]}
+                    "evidence": [{"sentence": sentence_of(art, e.start), "text": shorten(art.span_text(e), 200)}
                                  for e in a.evidence]})
     return out
 

@@ -13,12 +13,29 @@
     if (text != null) n.textContent = text;
     return n;
   }
-  // Long names keep both ends: a narrative and its sub-narratives share their beginning.
+  // Long names keep both ends, cut at word boundaries: a narrative and its sub-narratives share
+  // their beginning (the same rule as slant.display.shorten_middle).
+  var TRAILING = " ,;:\u2013\u2014-([{\u201c\u2018\"'";
+  function rstrip(s) { while (s && TRAILING.indexOf(s[s.length - 1]) >= 0) s = s.slice(0, -1); return s; }
+  function lstrip(s) { while (s && TRAILING.indexOf(s[0]) >= 0) s = s.slice(1); return s; }
   function short(s, n) {
-    s = String(s);
+    s = String(s).split(/\s+/).join(" ");
     if (s.length <= n) return s;
-    var head = Math.ceil((n - 1) / 2);
-    return s.slice(0, head) + "…" + s.slice(s.length - (n - 1 - head));
+    var room = n - 1, headRoom = Math.ceil(room / 2), head = s.slice(0, headRoom);
+    if (s[headRoom] !== " " && head.lastIndexOf(" ") > 0) head = head.slice(0, head.lastIndexOf(" "));
+    head = rstrip(head);
+    var tailRoom = room - head.length, tail = s.slice(s.length - tailRoom);
+    var sp = tail.indexOf(" ");
+    if (s[s.length - tailRoom - 1] !== " " && sp >= 0 && sp < tail.length - 1) tail = tail.slice(sp + 1);
+    return head + "…" + lstrip(tail);
+  }
+  // The label shortened until its drawn width fits ``room`` pixels (measured, not guessed from
+  // the number of characters: "WWW" is three times as wide as "iii").
+  function fit(text, full, room) {
+    text.textContent = full;
+    for (var n = full.length - 1; n > 4 && text.getComputedTextLength() > room; n--) {
+      text.textContent = short(full, n);
+    }
   }
   function filterLink(by, key) {
     if (!FILTER[by]) return null;
@@ -27,18 +44,28 @@
     return "/corpus?" + params.toString();
   }
 
-  // Horizontal bars: one row per key, longest first (as the server ordered them).
+  // Horizontal bars: one row per key, longest first (as the server ordered them). The label column
+  // is as wide as the widest label needs, up to 45% of the chart; a longer label is shortened to
+  // fit it, so that none is clipped at the chart's left edge.
   function hbars(svg, table) {
-    var rows = table.rows.slice(0, 20), W = 520, rowH = 20, left = 190, top = 6;
+    var rows = table.rows.slice(0, 20), W = 520, rowH = 20, top = 6, pad = 6;
+    var names = rows.map(function (r, i) { return String((table.labels || [])[i] || r[0]); });
     var H = top + rows.length * rowH + 24;
     var max = Math.max.apply(null, rows.map(function (r) { return r[1]; }).concat([1]));
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    var probe = node("text", { x: 0, y: -10 }), widest = 0;
+    svg.appendChild(probe);
+    names.forEach(function (n) { probe.textContent = n; widest = Math.max(widest, probe.getComputedTextLength()); });
+    svg.removeChild(probe);
+    var left = Math.ceil(Math.min(W * 0.45, Math.max(60, widest + 2 * pad)));
     rows.forEach(function (r, i) {
       var y = top + i * rowH, w = (W - left - 50) * r[1] / max;
-      var label = node("text", { x: left - 6, y: y + 14, "text-anchor": "end" }, short(r[0], 30));
-      label.appendChild(node("title", {}, String(r[0])));
+      var label = node("text", { x: left - pad, y: y + 14, "text-anchor": "end" });
+      svg.appendChild(label);
+      fit(label, names[i], left - 2 * pad);
+      label.appendChild(node("title", {}, names[i]));
       var bar = node("rect", { "class": "bar", x: left, y: y + 3, width: Math.max(1, w), height: rowH - 6, rx: 2 });
-      bar.appendChild(node("title", {}, r[0] + ": " + r[1] + " " + table.columns[1]));
+      bar.appendChild(node("title", {}, names[i] + ": " + r[1] + " " + table.columns[1]));
       var link = filterLink(table.by, r[0]);
       var holder = svg;
       if (link) { holder = node("a", { href: link }); svg.appendChild(holder); }
