@@ -304,11 +304,16 @@ def read_doc_labels(path: str | Path, multi: bool = True, sep: str = ",") -> dic
     return out
 
 
-def semeval2023_doc_labels(root: str | Path | None = None, subtask: int = 1, language: str = "en") -> list[LabelledDoc]:
-    """The training articles of SemEval-2023 Task 3 subtask 1 (genre) or 2 (frames) with labels."""
+def semeval2023_doc_labels(root: str | Path | None = None, subtask: int = 1, language: str = "en",
+                           split: str = "train") -> list[LabelledDoc]:
+    """The articles of SemEval-2023 Task 3 subtask 1 (genre) or 2 (frames) with labels, of the
+    ``train`` or (where the organisers released its labels: not English) ``dev`` split."""
     base = data_dir(root) / "semeval2023-task3" / language
-    labels = read_doc_labels(base / f"train-labels-subtask-{subtask}.txt", multi=subtask == 2)
-    folder = base / f"train-articles-subtask-{subtask}"
+    label_file = base / f"{split}-labels-subtask-{subtask}.txt"
+    if not label_file.is_file():
+        raise SlantError(f"no {split} labels of subtask {subtask} at {label_file}")
+    labels = read_doc_labels(label_file, multi=subtask == 2)
+    folder = base / f"{split}-articles-subtask-{subtask}"
     out = []
     for path in sorted(folder.glob("article*.txt"), key=lambda p: p.name):
         art = _read_task_text(path, "semeval2023")

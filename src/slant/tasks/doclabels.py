@@ -33,12 +33,36 @@ def _features(name: str, docs, log=None) -> np.ndarray:
     return corpus_features(name, [(d.id, d.article) for d in docs], log=log)
 
 
-def _validation(head: Head, docs, data_dir: Path):
-    ids = set(head.config.get("validation", []))
-    chosen = [d for d in docs if d.id in ids]
-    if not chosen:
-        raise SlantError(f"none of the validation documents of {head.folder}/head.json found under {data_dir}")
-    return chosen
+def _held_out(head: Head, data_dir: Path, lang: str | None, loader) -> list[tuple[str, list, str]]:
+    """(language, held-out documents, corpus split) for every language of the head's ``validation``
+    (or only ``lang``), the split named in its ``validation_split``. ``loader(lang, split)`` reads a
+    language's documents; a head trained before languages were added lists English ids only."""
+    val = head.config.get("validation", [])
+    val = val if isinstance(val, dict) else {"en": val}
+    if lang is not None:
+        key = next((k for k in val if k.lower() == lang.lower()), None)
+        if key is None:
+            raise SlantError(f"--lang {lang}: {head.folder.name} was scored on {', '.join(val) or 'no language'}")
+        val = {key: val[key]}
+    splits = head.config.get("validation_split", {})
+    out = []
+    for code, ids in val.items():
+        split = splits.get(code, "train")
+        wanted = set(ids)
+        docs = [d for d in loader(code, split) if d.id in wanted]
+        if not docs:
+            raise SlantError(f"none of the {code} validation documents of {head.folder}/head.json found under {data_dir}")
+        out.append((code, docs, split))
+    return out
+
+
+def _cache_name(prefix: str, lang: str, split: str) -> str:
+    name = f"{prefix}-{lang.lower()}"
+    return name if split == "train" else f"{name}-{split}"
+
+
+def _lang_title(code: str, docs, split: str) -> str:
+    return f"{code}: {len(docs)} {'organisers dev' if split == 'dev' else 'held-out training'} documents"
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -48,46 +72,65 @@ def eval_genre(data_dir: Path, **options) -> str:
     from . import corpora
     from ..analysers.genre import prior_shift
     from .scoring import genre_macro_f1
+    from ..train.doclabels import baseline_labels
 
     head = _head("genre", options)
-    docs = _validation(head, corpora.semeval2023_doc_labels(data_dir, 1), data_dir)
-    logits = head.logits(_features("semeval2023-en", docs))
-    gold = [d.labels[0] for d in docs]
-    lines = [f"Genre, SemEval-2023 Task 3 subtask 1, English validation articles: {len(docs)} "
-             f"({', '.join(f'{k} {v}' for k, v in Counter(gold).most_common())})", "",
-             f"{'prior':<10}{'macro-F1':>9}" + "".join(f"{c + ' F1':>14}" for c in head.labels)]
-    for prior in head.config.get("priors", {}):
-        p = softmax(logits + prior_shift(head.config, prior))
-        pred = [head.labels[j] for j in p.argmax(axis=1)]
-        f1, per = genre_macro_f1(gold, pred, head.labels)
-        default = "  (default)" if prior == head.config.get("prior") else ""
-        lines.append(f"{prior:<10}{f1:>9.3f}" + "".join(f"{per[c]:>14.3f}" for c in head.labels) + default)
-    majority = Counter(gold).most_common(1)[0][0]
-    f1, _ = genre_macro_f1(gold, [majority] * len(gold), head.labels)
-    lines.append(f"{'baseline':<10}{f1:>9.3f}   (always {majority})")
+    sets = _held_out(head, data_dir, options.get("lang"),
+                     lambda lang, split: corpora.semeval2023_doc_labels(data_dir, 1, lang, split))
+    lines = ["Genre, SemEval-2023 Task 3 subtask 1 (official measure: macro-F1 over the three genres)"]
+    for lang, docs, split in sets:
+        logits = head.logits(_features(_cache_name("semeval2023", lang, split), docs))
+        gold = [d.labels[0] for d in docs]
+        lines += ["", f"{_lang_title(lang, docs, split)} ({', '.join(f'{k} {v}' for k, v in Counter(gold).most_common())})",
+                  f"{'prior':<10}{'macro-F1':>9}" + "".join(f"{c + ' F1':>14}" for c in head.labels)]
+        for prior in head.config.get("priors", {}):
+            p = softmax(logits + prior_shift(head.config, prior))
+            pred = [head.labels[j] for j in p.argmax(axis=1)]
+            f1, per = genre_macro_f1(gold, pred, head.labels)
+            default = "  (default)" if prior == head.config.get("prior") else ""
+            lines.append(f"{prior:<10}{f1:>9.3f}" + "".join(f"{per[c]:>14.3f}" for c in head.labels) + default)
+        base = baseline_labels(data_dir, 1, lang) if split == "dev" else None
+        if base is not None:
+            f1, _ = genre_macro_f1(gold, [(base.get(d.id) or ["?"])[0] for d in docs], head.labels)
+            lines.append(f"{'baseline':<10}{f1:>9.3f}   (the organisers' baseline output)")
+        majority = Counter(gold).most_common(1)[0][0]
+        f1, _ = genre_macro_f1(gold, [majority] * len(gold), head.labels)
+        lines.append(f"{'majority':<10}{f1:>9.3f}   (always {majority})")
     return "\n".join(lines)
 
 
 def eval_frames(data_dir: Path, **options) -> str:
     from . import corpora
     from .scoring import multilabel_micro
+    from ..train.doclabels import baseline_labels
     from ..train.frames import decide
 
     head = _head("frames", options)
-    docs = _validation(head, corpora.semeval2023_doc_labels(data_dir, 2), data_dir)
-    p = sigmoid(head.logits(_features("semeval2023-en", docs)))
-    gold = [d.labels for d in docs]
-    pred = decide(p, float(head.config["threshold"]))
-    sc = multilabel_micro(gold, pred)
-    lines = [f"Frames, SemEval-2023 Task 3 subtask 2, English validation articles: {len(docs)}, "
-             f"{sum(map(len, gold))} gold frames, threshold {head.config['threshold']}", "",
-             f"{'measure':<28}{'P':>7}{'R':>7}{'F1':>7}",
-             f"{'micro-F1 (official)':<28}{sc.precision:7.3f}{sc.recall:7.3f}{sc.f1:7.3f}"
-             f"   organisers' simple baseline ~0.6"]
-    lines += ["", f"{'frame':<46}{'F1':>7}{'gold':>6}"]
-    for lab in head.labels:
-        s = multilabel_micro([[x for x in g if x == lab] for g in gold], [[x for x in q if x == lab] for q in pred])
-        lines.append(f"{lab:<46}{s.f1:7.3f}{s.n_gold:6d}")
+    sets = _held_out(head, data_dir, options.get("lang"),
+                     lambda lang, split: corpora.semeval2023_doc_labels(data_dir, 2, lang, split))
+    t = float(head.config["threshold"])
+    lines = [f"Frames, SemEval-2023 Task 3 subtask 2 (official measure: micro-F1 over article-frame pairs), threshold {t}"]
+    for lang, docs, split in sets:
+        p = sigmoid(head.logits(_features(_cache_name("semeval2023", lang, split), docs)))
+        gold = [d.labels for d in docs]
+        pred = decide(p, t)
+        sc = multilabel_micro(gold, pred)
+        lines += ["", f"{_lang_title(lang, docs, split)}, {sum(map(len, gold))} gold frames",
+                  f"{'':<28}{'P':>7}{'R':>7}{'F1':>7}",
+                  f"{'slant':<28}{sc.precision:7.3f}{sc.recall:7.3f}{sc.f1:7.3f}"]
+        base = baseline_labels(data_dir, 2, lang) if split == "dev" else None
+        if base is not None:
+            b = multilabel_micro(gold, [base.get(d.id, []) for d in docs])
+            lines.append(f"{'organisers baseline':<28}{b.precision:7.3f}{b.recall:7.3f}{b.f1:7.3f}")
+        common = head.config.get("common")
+        if common:
+            b = multilabel_micro(gold, [common] * len(gold))
+            lines.append(f"{'the ' + str(len(common)) + ' commonest frames':<28}{b.precision:7.3f}{b.recall:7.3f}{b.f1:7.3f}")
+        if options.get("lang"):
+            lines += ["", f"{'frame':<46}{'F1':>7}{'gold':>6}"]
+            for lab in head.labels:
+                s1 = multilabel_micro([[x for x in g if x == lab] for g in gold], [[x for x in q if x == lab] for q in pred])
+                lines.append(f"{lab:<46}{s1.f1:7.3f}{s1.n_gold:6d}")
     return "\n".join(lines)
 
 
@@ -99,21 +142,20 @@ def eval_narratives(data_dir: Path, **options) -> str:
 
     head = _head("narratives", options)
     cfg = head.config
-    docs = _validation(head, corpora.semeval2025_narratives(data_dir, "EN"), data_dir)
-    p = sigmoid(head.logits(_features("semeval2025-en", docs)))
-    pn, ps = decode_all(p, cfg["narratives"], cfg["subnarratives"], cfg["parents"],
-                        float(cfg["threshold_narrative"]), float(cfg["threshold_subnarrative"]))
-    gn, gs = [d.labels for d in docs], [d.sublabels or [] for d in docs]
-    fn, sn = samples_f1(gn, pn)
-    fs, ss = samples_f1(gs, ps)
-    bn, bs = samples_f1(gn, [[OTHER]] * len(gn))[0], samples_f1(gs, [[OTHER]] * len(gs))[0]
-    return "\n".join([
-        f"Narratives, SemEval-2025 Task 10 subtask 2, English validation documents: {len(docs)} "
-        f"({sum(g == [OTHER] for g in gn)} Other)", "",
-        f"{'measure':<36}{'slant':>8}{'std':>8}{'always Other':>14}",
-        f"{'samples-F1, narratives (official)':<36}{fn:8.3f}{sn:8.3f}{bn:14.3f}",
-        f"{'samples-F1, sub-narratives (official)':<36}{fs:8.3f}{ss:8.3f}{bs:14.3f}",
-    ])
+    sets = _held_out(head, data_dir, options.get("lang"),
+                     lambda lang, split: corpora.semeval2025_narratives(data_dir, lang.upper(), split))
+    lines = ["Narratives, SemEval-2025 Task 10 subtask 2 (official measure: samples-F1, its standard deviation after /)", "",
+             f"{'documents':<40}{'narratives':>14}{'sub-narratives':>16}{'always Other':>16}"]
+    for lang, docs, split in sets:
+        p = sigmoid(head.logits(_features(_cache_name("semeval2025", lang, split), docs)))
+        pn, ps = decode_all(p, cfg["narratives"], cfg["subnarratives"], cfg["parents"],
+                            float(cfg["threshold_narrative"]), float(cfg["threshold_subnarrative"]))
+        gn, gs = [d.labels for d in docs], [d.sublabels or [] for d in docs]
+        fn, sn = samples_f1(gn, pn)
+        fs, ss = samples_f1(gs, ps)
+        bn, bs = samples_f1(gn, [[OTHER]] * len(gn))[0], samples_f1(gs, [[OTHER]] * len(gs))[0]
+        lines.append(f"{_lang_title(lang, docs, split):<40}{fn:>8.3f}/{sn:.3f}{fs:>10.3f}/{ss:.3f}{bn:>9.3f}/{bs:.3f}")
+    return "\n".join(lines)
 
 
 # --- prediction ------------------------------------------------------------------------------

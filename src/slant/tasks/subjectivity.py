@@ -17,19 +17,24 @@ def evaluate_subjectivity(data_dir: Path, split: str = "test", **options) -> str
     """Macro-F1 over SUBJ/OBJ and SUBJ-F1 of the shipped head on a part of its split."""
     from ..analysers.subjectivity import MODEL_DIR, SubjectivityModel
     from .scoring import subjectivity_scores
-    from ..train.subjectivity import split_sentences
+    from ..train.subjectivity import split_by_language
 
     folder = Path(options.get("model") or MODEL_DIR)
     model = SubjectivityModel(folder)
     model.load()
-    parts = split_sentences(Path(data_dir), folder)
-    if split not in parts:
+    by_lang = split_by_language(Path(data_dir), folder)
+    lang = options.get("lang")
+    if lang:
+        if lang not in by_lang:
+            raise SlantError(f"--lang {lang}: the subjectivity head was trained on {', '.join(by_lang)}")
+        by_lang = {lang: by_lang[lang]}
+    if split not in ("train", "dev", "test"):
         raise SlantError(f"unknown split {split!r}; use train, dev or test")
-    sents = parts[split]
+    sents = [s for parts in by_lang.values() for s in parts[split]]
     gold = [s.label for s in sents]
     feats = model.sentence_features([s.text for s in sents])
     lines = [
-        f"Subjectivity, CheckThat! 2025 English, {split} part of slant's split: {len(sents)} sentences "
+        f"Subjectivity, CheckThat! 2025 ({', '.join(by_lang)}), {split} part of slant's split: {len(sents)} sentences "
         f"({sum(g == 'SUBJ' for g in gold)} SUBJ), each encoded on its own (the task's setting)",
     ]
     for head in model.heads:
@@ -41,11 +46,20 @@ def evaluate_subjectivity(data_dir: Path, split: str = "test", **options) -> str
             f"{'measure':<28}{'P':>7}{'R':>7}{'F1':>7}",
             f"{'SUBJ':<28}{sc['subj_p']:>7.3f}{sc['subj_r']:>7.3f}{sc['subj_f1']:>7.3f}",
             f"{'OBJ':<28}{sc['obj_p']:>7.3f}{sc['obj_r']:>7.3f}{sc['obj_f1']:>7.3f}",
-            f"{'macro-F1 (official)':<28}{'':>14}{sc['macro_f1']:>7.3f}   baseline ~0.66 (LR on sentence embeddings)",
+            f"{'macro-F1 (official)':<28}{'':>14}{sc['macro_f1']:>7.3f}   baseline ~0.66 in English (LR on sentence embeddings)",
             f"{'accuracy':<28}{'':>14}{sc['accuracy']:>7.3f}",
         ]
+        if len(by_lang) > 1:
+            start = 0
+            lines.append(f"{'by language':<28}{'n':>7}{'':>7}{'macro-F1':>9}")
+            for code, parts in by_lang.items():
+                n = len(parts[split])
+                part_sc = subjectivity_scores(gold[start:start + n], [model.label(float(p), head)
+                                                                      for p in model.head_probs(feats[start:start + n], head)])
+                lines.append(f"{'  ' + code:<28}{n:>7}{'':>7}{part_sc['macro_f1']:>9.3f}")
+                start += n
     if "context" in model.heads and (Path(data_dir) / "semeval2023-task3").is_dir() \
-            and (folder / "split.json").is_file():
+            and (folder / "split.json").is_file() and not lang:
         from ..train.subjectivity import context_scores
 
         cs = context_scores(Path(data_dir), folder, model, split)

@@ -17,6 +17,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -151,15 +152,96 @@ def require_sklearn() -> None:
 
 def heldout_ids(ids: Sequence[str], texts: dict[str, str], folder: Path = ENCODER_DIR, seed: int = 2023) -> list[str]:
     """Validation articles of SemEval-2023 Task 3 (English): those the shared encoder did not train
-    on, i.e. the dev and test parts of its ``split.json`` (made by article with seed 2023), so the
-    heads are scored on text the encoder never fitted. Without that file, the same split is
+    on, i.e. the held-out parts of its ``split.json`` (made by article with seed 2023: ``dev`` and
+    ``test`` of the English model, ``val`` and ``eval`` of English in the multilingual one's), so
+    the heads are scored on text the encoder never fitted. Without that file, the same split is
     recomputed with :func:`slant.tasks.corpora.split_ids`."""
     from ..tasks import corpora
 
     split_file = folder / "split.json"
     if split_file.is_file():
         parts = json.loads(split_file.read_text("utf-8"))
+        parts = parts["langs"].get("en", {}) if "langs" in parts else parts
     else:
         parts = corpora.split_ids(list(ids), seed=seed, texts=texts)
-    held = set(parts.get("dev", [])) | set(parts.get("test", []))
+    held = {i for key in ("dev", "test", "val", "eval") for i in parts.get(key, [])}
     return sorted(i for i in ids if i in held)
+
+
+SEMEVAL2023_LANGS = ("en", "fr", "ge", "it", "po", "ru")
+SEMEVAL2025_LANGS = ("EN", "BG", "HI", "PT", "RU")
+
+
+@dataclass
+class LangSet:
+    """One language's labelled documents with their features; ``held`` marks the ones the head is
+    scored on and never fitted on (``held_from`` says which)."""
+
+    lang: str
+    docs: list
+    x: np.ndarray
+    held: np.ndarray
+    held_from: str
+    held_split: str = "train"  # the corpus split the held-out documents come from
+
+    @property
+    def fit(self) -> np.ndarray:
+        return ~self.held
+
+
+def semeval2023_sets(data_dir: Path, subtask: int, langs: Sequence[str] = SEMEVAL2023_LANGS,
+                     folder: Path = ENCODER_DIR, log=print) -> list[LangSet]:
+    """The genre (subtask 1) or frames (2) articles of every language with features. English has no
+    released dev labels: its held-out articles are those the encoder never trained on
+    (:func:`heldout_ids`); every other language is scored on the organisers' dev split and fitted
+    on all its training articles. A language missing from the data is left out with a note."""
+    from ..tasks import corpora
+
+    out = []
+    for lang in langs:
+        try:
+            train = corpora.semeval2023_doc_labels(data_dir, subtask, lang)
+            dev = [] if lang == "en" else corpora.semeval2023_doc_labels(data_dir, subtask, lang, split="dev")
+        except SlantError as exc:
+            if log:
+                log(f"  {lang}: not used ({exc})")
+            continue
+        name = "semeval2023-en" if lang == "en" else f"semeval2023-{lang}"
+        x = corpus_features(name, [(d.id, d.article) for d in train], folder, log=log)
+        if lang == "en":
+            val = set(heldout_ids([d.id for d in train], {d.id: d.article.text for d in train}, folder))
+            held = np.array([d.id in val for d in train])
+            out.append(LangSet(lang, train, x, held, "articles the encoder never trained on"))
+        else:
+            xd = corpus_features(f"{name}-dev", [(d.id, d.article) for d in dev], folder, log=log)
+            held = np.array([False] * len(train) + [True] * len(dev))
+            out.append(LangSet(lang, train + dev, np.vstack([x, xd]), held, "organisers' dev", "dev"))
+    if not out:
+        raise SlantError(f"no SemEval-2023 subtask {subtask} articles under {data_dir}")
+    return out
+
+
+def stacked(sets: Sequence[LangSet], part: str = "fit") -> tuple[np.ndarray, list]:
+    """Features and documents of every language's ``fit`` or ``held`` part, one after the other."""
+    masks = [getattr(s, part) for s in sets]
+    x = np.vstack([s.x[m] for s, m in zip(sets, masks)])
+    docs = [d for s, m in zip(sets, masks) for d, keep in zip(s.docs, m) if keep]
+    return x, docs
+
+
+def validation_ids(sets: Sequence[LangSet]) -> dict[str, list[str]]:
+    """``head.json``'s ``validation``: the held-out document ids by language."""
+    return {s.lang: sorted(d.id for d, h in zip(s.docs, s.held) if h) for s in sets}
+
+
+def validation_splits(sets: Sequence[LangSet]) -> dict[str, str]:
+    """``head.json``'s ``validation_split``: the corpus split each language's held-out ids are in."""
+    return {s.lang: s.held_split for s in sets}
+
+
+def baseline_labels(data_dir: Path, subtask: int, lang: str) -> dict[str, list[str]] | None:
+    """The organisers' baseline output for ``lang``'s dev split (subtask 1 or 2), or None."""
+    from ..tasks import corpora
+
+    path = Path(data_dir) / "semeval2023-task3" / "baselines" / f"baseline-output-subtask{subtask}-dev-{lang}.txt"
+    return corpora.read_doc_labels(path, multi=subtask == 2) if path.is_file() else None

@@ -342,6 +342,14 @@ def fit(data_dir: Path, work: Path = WORK_DIR, epochs: int = 6, minutes: float =
         rng.setstate(ck["rng"])
         torch.set_rng_state(ck["torch_rng"])
         log(f"resumed at epoch {state['epoch']}, step {state['step']} of {state['total']}")
+        if epochs != state["config"]["epochs"] and steps_per_epoch * epochs > state["step"]:
+            # a run asked for another number of epochs goes on along that schedule (a finished run
+            # given more: its learning rate rises back to where the longer schedule is at this
+            # step, then decays to zero again at the new end)
+            state["total"] = steps_per_epoch * epochs
+            state["config"].setdefault("epochs_changed_from", []).append(state["config"]["epochs"])
+            state["config"]["epochs"] = epochs
+            log(f"now {epochs} epochs ({state['total']} steps)")
     warm = max(1, int(0.06 * state["total"]))
 
     def lr_factor(step):

@@ -1,15 +1,16 @@
 """``slant train subjectivity``: tune and document the sentence subjectivity head.
 
 The head's weights are learned with the shared encoder (``slant train techniques`` trains it on the
-CheckThat! 2025 English train part of slant's split and exports ``subjectivity_head.npz``). This
-step runs the shipped int8 graph over the validation ("dev") sentences, picks the decision
-threshold that maximises macro-F1 there, scores the held-out test sentences once, and writes
+CheckThat! 2025 train part of slant's split of every language it has: en, de, it, ar, bg, and
+exports ``subjectivity_head.npz``). This step runs the shipped int8 graph over the pooled
+validation ("dev") sentences, picks the decision threshold that maximises macro-F1 there, scores
+the held-out test sentences once, by language, and writes
 ``subjectivity.json`` and the model card ``SUBJECTIVITY.md`` beside the weights.
 
 It then fits the ``context`` head (``subjectivity_context_head.npz``), which reads sentences off a
 whole-article pass, the pass the techniques analyser makes anyway. CheckThat! gives sentences
-without their articles, so the head learns from two sources: the sentences of the English SemEval-2023
-Task 3 articles pooled from each article's own pass, labelled by the sentence head's judgement of
+without their articles, so the head learns from two sources: the sentences of the SemEval-2023
+Task 3 articles (every language of the techniques split) pooled from each article's own pass, labelled by the sentence head's judgement of
 the same sentence encoded alone (its probability, shifted so that its tuned threshold sits at 0.5),
 and the CheckThat! train sentences with their gold labels. Articles follow the techniques model's
 split (``split.json``: fitting on its train part plus the unlabelled official test articles, choices
@@ -31,30 +32,40 @@ from ..analysers.subjectivity import CONFIG_FILE, CONTEXT_HEAD_FILE, MODEL_DIR, 
 from ..article import Article
 from ..errors import SlantError
 from ..tasks.scoring import subjectivity_scores
+from .multilingual import SUBJ_LANGS
 
 GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 
 
-def split_sentences(data_dir: Path, folder: Path) -> dict[str, list[corpora.LabelledSentence]]:
-    """The CheckThat! English sentences by part of the split the head was trained with."""
-    sents = corpora.checkthat_subjectivity(data_dir, "en")
+def split_by_language(data_dir: Path, folder: Path) -> dict[str, dict[str, list[corpora.LabelledSentence]]]:
+    """The CheckThat! sentences of every language the head was trained on, by part of its split.
+    The English MiniLM model kept its split in ``subjectivity_split.json`` (English only); the
+    multilingual model splits each language by sentence with seed 2025 (``slant.train.multilingual``)."""
     split_file = folder / "subjectivity_split.json"
-    if split_file.is_file():
-        split = json.loads(split_file.read_text("utf-8"))
-    else:
-        split = corpora.subjectivity_split(sents)
-    by_id = {s.id: s for s in sents}
-    missing = [i for part in ("train", "dev", "test") for i in split[part] if i not in by_id]
-    if missing:
-        raise SlantError(f"{len(missing)} sentence ids of the model's split are not in {data_dir}: another copy of the data?")
-    return {part: [by_id[i] for i in split[part]] for part in ("train", "dev", "test")}
+    langs = ("en",) if split_file.is_file() else SUBJ_LANGS
+    out = {}
+    for lang in langs:
+        try:
+            sents = corpora.checkthat_subjectivity(data_dir, lang)
+        except SlantError:
+            if lang == "en":
+                raise
+            continue  # a language missing from this copy of the data
+        split = json.loads(split_file.read_text("utf-8")) if split_file.is_file() else corpora.subjectivity_split(sents)
+        by_id = {s.id: s for s in sents}
+        missing = [i for part in ("train", "dev", "test") for i in split[part] if i not in by_id]
+        if missing:
+            raise SlantError(f"{len(missing)} sentence ids of the model's split are not in {data_dir}: another copy of the data?")
+        out[lang] = {part: [by_id[i] for i in split[part]] for part in ("train", "dev", "test")}
+    return out
 
 
 def train(data_dir: Path, out_dir: Path | None = None, **options) -> None:
     folder = Path(out_dir) if out_dir else MODEL_DIR
     model = SubjectivityModel(folder)
     model.load()
-    parts = split_sentences(Path(data_dir), folder)
+    by_lang = split_by_language(Path(data_dir), folder)
+    parts = {part: [s for p in by_lang.values() for s in p[part]] for part in ("train", "dev", "test")}
     t0 = time.time()
     dev_p = model.sentence_probs([s.text for s in parts["dev"]])
     dev_y = [s.label for s in parts["dev"]]
@@ -65,6 +76,12 @@ def train(data_dir: Path, out_dir: Path | None = None, **options) -> None:
         key = (round(sc["macro_f1"], 6), -abs(g - 0.5))
         if best is None or key > best[0]:
             best_g, best = float(g), (key, sc)
+    languages = {}
+    for lang, lp in by_lang.items():
+        p = model.sentence_probs([s.text for s in lp["test"]])
+        gold = [s.label for s in lp["test"]]
+        languages[lang] = {"sentences": len(gold), **subjectivity_scores(gold, ["SUBJ" if v >= best_g else "OBJ" for v in p]),
+                           "at_0.5": subjectivity_scores(gold, ["SUBJ" if v >= 0.5 else "OBJ" for v in p])["macro_f1"]}
     test_p = model.sentence_probs([s.text for s in parts["test"]])
     test = subjectivity_scores([s.label for s in parts["test"]], ["SUBJ" if p >= best_g else "OBJ" for p in test_p])
     at_half = subjectivity_scores([s.label for s in parts["test"]], ["SUBJ" if p >= 0.5 else "OBJ" for p in test_p])
@@ -72,14 +89,16 @@ def train(data_dir: Path, out_dir: Path | None = None, **options) -> None:
         "threshold": best_g,
         "built": time.strftime("%Y-%m-%d"),
         "encoder": model.encoder.id,
-        "data": "CheckThat! 2025 Task 1 English train+dev, split by sentence (subjectivity_split.json)",
+        "data": f"CheckThat! 2025 Task 1 train+dev of {', '.join(by_lang)}, each split by sentence",
+        "languages": languages,
         "sizes": {k: len(v) for k, v in parts.items()},
         "dev": best[1],
         "test": test,
         "test_at_0.5": at_half,
     }
     print(f"threshold {best_g:.2f} (dev macro-F1 {best[1]['macro_f1']:.3f}); test macro-F1 {test['macro_f1']:.3f}, "
-          f"SUBJ-F1 {test['subj_f1']:.3f} ({time.time() - t0:.0f}s)", flush=True)
+          f"SUBJ-F1 {test['subj_f1']:.3f}; by language " + ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in languages.items())
+          + f" ({time.time() - t0:.0f}s)", flush=True)
     model.thresholds["sentence"] = best_g
     cfg["context"] = fit_context_head(Path(data_dir), folder, model, parts)
     (folder / CONFIG_FILE).write_text(json.dumps(cfg, indent=1))
@@ -93,21 +112,30 @@ L2_GRID = (1e-4, 1e-3, 1e-2, 3e-2)
 
 def article_parts(data_dir: Path, folder: Path, wanted: tuple[str, ...] = ("train", "dev", "test")
                   ) -> dict[str, list[Article]]:
-    """Segmented English SemEval-2023 articles by part of the techniques split (by article), for
-    the ``wanted`` parts; the official test articles (no labels needed here) join the fitting part."""
+    """Segmented SemEval-2023 articles by part of the techniques split (by article), for the
+    ``wanted`` parts: English only for the English model (``train`` / ``dev`` / ``test`` of its
+    ``split.json``), every language for the multilingual one (its ``train`` / ``val`` / ``eval``
+    parts; ``eval`` of a language other than English is the organisers' dev split). The official
+    English test articles (no labels needed here) join the fitting part."""
     split = json.loads((folder / "split.json").read_text("utf-8"))
-    which = {i: part for part in wanted for i in split[part]}
+    names = {"train": "train", "dev": "val", "test": "eval"} if "langs" in split else {p: p for p in wanted}
+    by_lang = split["langs"] if "langs" in split else {"en": split}
     parts: dict[str, list[Article]] = {part: [] for part in wanted}
-    tasks = [(which.get(t.id), t) for t in corpora.semeval2023_techniques(data_dir, with_labels=False)]
-    if "train" in wanted:
-        try:
-            tasks += [("train", t) for t in corpora.semeval2023_techniques(data_dir, split="test", with_labels=False)]
-        except SlantError:
-            pass  # a copy of the data without the official test articles
+    for lang, lsplit in by_lang.items():
+        which = {i: part for part in wanted for i in lsplit.get(names[part], [])}
+        sources = [("train", None)] + ([("dev", "test")] if lang != "en" and "test" in wanted and "langs" in split else [])
+        if lang == "en" and "train" in wanted:
+            sources.append(("test", "train"))
+        for source, part_of_all in sources:
+            try:
+                tasks = corpora.semeval2023_techniques(data_dir, lang, source, with_labels=False)
+            except SlantError:
+                continue  # a copy of the data without that split
+            for t in tasks:
+                part = part_of_all or which.get(t.id)
+                if part in parts:
+                    parts[part].append(Article(text=t.article.text))
     seg = Segmenter()
-    for part, t in tasks:
-        if part:
-            parts[part].append(Article(text=t.article.text))
     for arts in parts.values():
         list(seg.pipe(arts))
     return parts
@@ -241,6 +269,11 @@ def fit_context_head(data_dir: Path, folder: Path, model: SubjectivityModel,
 
 def write_card(folder: Path, cfg: dict) -> None:
     t, d = cfg["test"], cfg["dev"]
+    langs = cfg.get("languages", {})
+    enc = json.loads((folder / "encoder.json").read_text("utf-8")) if (folder / "encoder.json").is_file() else {}
+    base = (enc.get("base") or {}).get("model", "MiniLM-L6") if isinstance(enc.get("base"), dict) else "MiniLM-L6"
+    rows = "".join(f"| {lang} | {r['sentences']} | {r['macro_f1']:.3f} | {r['subj_f1']:.3f} | {r['at_0.5']:.3f} |\n"
+                   for lang, r in langs.items())
     card = f"""# slant subjectivity head
 
 Built {cfg['built']} by `slant train techniques` (weights) and `slant train subjectivity` (threshold).
@@ -248,30 +281,36 @@ Built {cfg['built']} by `slant train techniques` (weights) and `slant train subj
 ## What it does
 Labels a sentence SUBJ (it states an opinion, judges, or takes sides) or OBJ (it reports), with the
 probability of SUBJ. A logistic layer over the mean and max of the sentence's token states from the
-shared persuasion-technique encoder (MiniLM-L6, int8 ONNX, `model.onnx` beside this card), so in a
+shared persuasion-technique encoder ({base}, int8 ONNX, `model.onnx` beside this card), so in a
 pipeline that runs `techniques` first it costs one matrix product per article.
 
 ## Data and split
-CLEF CheckThat! 2025 Task 1 (subjectivity in news articles), English train and dev files pooled
-({sum(cfg['sizes'].values())} sentences) and split by sentence with a fixed seed into
-{cfg['sizes']['train']} train / {cfg['sizes']['dev']} validation / {cfg['sizes']['test']} test
-(`subjectivity_split.json`). The head was trained on the train part alongside the technique
-tagger; the threshold ({cfg['threshold']:.2f}) maximises macro-F1 on the validation part; the test part
-was scored once. Licence of the data: CC BY-NC-SA 4.0.
+CLEF CheckThat! 2025 Task 1 (subjectivity in news articles): {cfg['data']}
+({sum(cfg['sizes'].values())} sentences: {cfg['sizes']['train']} train / {cfg['sizes']['dev']} validation /
+{cfg['sizes']['test']} test, 70/15/15 with a fixed seed). The head was trained on the train part alongside the
+technique tagger; the threshold ({cfg['threshold']:.2f}) maximises macro-F1 on the pooled validation part;
+the test part was scored once. Licence of the data: CC BY-NC-SA 4.0.
 
 ## Scores (official measure: macro-F1 over SUBJ and OBJ; also SUBJ-F1)
 | part | macro-F1 | SUBJ-F1 | SUBJ P | SUBJ R |
 |---|---|---|---|---|
-| validation (threshold tuned here) | {d['macro_f1']:.3f} | {d['subj_f1']:.3f} | {d['subj_p']:.3f} | {d['subj_r']:.3f} |
-| test (held out) | {t['macro_f1']:.3f} | {t['subj_f1']:.3f} | {t['subj_p']:.3f} | {t['subj_r']:.3f} |
+| validation, all languages (threshold tuned here) | {d['macro_f1']:.3f} | {d['subj_f1']:.3f} | {d['subj_p']:.3f} | {d['subj_r']:.3f} |
+| test, all languages (held out) | {t['macro_f1']:.3f} | {t['subj_f1']:.3f} | {t['subj_p']:.3f} | {t['subj_r']:.3f} |
 | test at threshold 0.5 | {cfg['test_at_0.5']['macro_f1']:.3f} | {cfg['test_at_0.5']['subj_f1']:.3f} | | |
 
-Reproduce with `slant eval subjectivity`. The organisers' kind of baseline (logistic regression
-on the base encoder's sentence embeddings) scores about 0.66 macro-F1.
+""" + (f"""By language (test part):
+
+| language | sentences | macro-F1 | SUBJ-F1 | macro-F1 at 0.5 |
+|---|---|---|---|---|
+{rows}
+""" if rows else "") + """Reproduce with `slant eval subjectivity` (`--lang xx` for one language). The organisers' kind
+of baseline (logistic regression on a base encoder's sentence embeddings) scores about 0.66
+macro-F1 in English.
 
 ## Limits
-English only. Short rhetorical questions and reported opinions ("X said the plan was a disaster")
-are the usual confusions.
+Short rhetorical questions and reported opinions ("X said the plan was a disaster") are the usual
+confusions. Languages outside the training set are read through the multilingual encoder and are
+not measured.
 """
     if "context" in cfg:
         card += context_card(cfg["context"])
@@ -291,8 +330,8 @@ layer (`{CONTEXT_HEAD_FILE}`) reads the same pooled features from the article's 
 pass the techniques analyser makes anyway.
 
 CheckThat! has no articles, so it was fitted (numpy, L2 {c['l2']:g}, threshold {c['threshold']:.2f}, both chosen on dev) on:
-- {c['sentences']['train']} sentences of {c['articles']['train']} English SemEval-2023 Task 3 articles (the train part of the
-  techniques split plus the unlabelled official test articles), pooled from each article's pass and
+- {c['sentences']['train']} sentences of {c['articles']['train']} SemEval-2023 Task 3 articles (the train part of the
+  techniques split plus the unlabelled official English test articles), pooled from each article's pass and
   labelled by the sentence head's probability for the sentence alone, shifted so that its threshold
   sits at 0.5;
 - the CheckThat! train sentences with their gold labels; each source weighs half.
