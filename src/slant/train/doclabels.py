@@ -231,12 +231,12 @@ def stacked(sets: Sequence[LangSet], part: str = "fit") -> tuple[np.ndarray, lis
 
 def validation_ids(sets: Sequence[LangSet]) -> dict[str, list[str]]:
     """``head.json``'s ``validation``: the held-out document ids by language."""
-    return {s.lang: sorted(d.id for d, h in zip(s.docs, s.held) if h) for s in sets}
+    return {s.lang: sorted(d.id for d, h in zip(s.docs, s.held) if h) for s in sets if s.held.any()}
 
 
 def validation_splits(sets: Sequence[LangSet]) -> dict[str, str]:
     """``head.json``'s ``validation_split``: the corpus split each language's held-out ids are in."""
-    return {s.lang: s.held_split for s in sets}
+    return {s.lang: s.held_split for s in sets if s.held.any()}
 
 
 def baseline_labels(data_dir: Path, subtask: int, lang: str) -> dict[str, list[str]] | None:

@@ -69,6 +69,8 @@ def train(data_dir: Path, out_dir: Path | None = None, log=print, langs=SEMEVAL2
     common = [LABELS[j] for j in np.argsort(-yt.sum(axis=0))[:k]]
     scores: dict[str, dict] = {}
     for ls in sets:
+        if not ls.held.any():
+            continue  # fitted on, nothing held out to score (a language of a small test corpus)
         gold = [d.labels for d, h in zip(ls.docs, ls.held) if h]
         sc = multilabel_micro(gold, decide(sigmoid(ls.x[ls.held] @ w + b), t))
         row = {"articles": len(gold), "held_from": ls.held_from, "micro_f1": round(sc.f1, 4),

@@ -63,6 +63,8 @@ def train(data_dir: Path, out_dir: Path | None = None, log=print, langs=SEMEVAL2
     w, b = fit_logistic(xt, yt, c=c, multinomial=True)
     scores: dict[str, dict] = {}
     for ls in sets:
+        if not ls.held.any():
+            continue  # fitted on, nothing held out to score (a language of a small test corpus)
         docs = [d for d, h in zip(ls.docs, ls.held) if h]
         gold = [d.labels[0] for d in docs]
         row = {"articles": len(docs), "held_from": ls.held_from, "gold": dict(Counter(gold))}

@@ -121,6 +121,8 @@ def train(data_dir: Path, out_dir: Path | None = None, log=print, langs=SEMEVAL2
     w, b = fit_ovr(xt, yt, c=c, balanced=False, min_positives=MIN_POS)
     scores: dict[str, dict] = {}
     for ls in sets:
+        if not ls.held.any():
+            continue  # fitted on, nothing held out to score (a language of a small test corpus)
         docs = [d for d, h in zip(ls.docs, ls.held) if h]
         pn, ps = decode_all(sigmoid(ls.x[ls.held] @ w + b), narrs, subs, parents, t_n, t_s)
         gn, gs = [d.labels for d in docs], [d.sublabels or [] for d in docs]
