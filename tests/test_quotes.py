@@ -129,3 +129,54 @@ def test_attribution_scorer_matches_surnames_not_pronouns():
     s = score_quotes(gold, {"d": [(0, 10, ["Vask"]), (20, 30, ["she"]), (40, 50, [])]})
     assert s["attribution"][:2] == (0.5, 0.5)  # one of two quotes with a speaker, one of two gold quotes
     assert s["detection"][1] == 1.0
+
+
+# --- speakers through pronouns, and quoted words that are not speech (issue 17) -------------------
+
+
+def test_a_pronoun_speaker_after_a_question_is_the_one_asked(nlp):
+    text = ("Prince Harry sat down with Oprah Winfrey in California.\n\n"
+            "\u201cWere you silent or were you silenced?\u201d Winfrey asked.\n\n"
+            "\u201cI was trapped and I did not know it,\u201d he said. \u201cMy father and my brother are trapped.\u201d")
+    rows = _table(nlp(parse_plain(text)))
+    assert rows[0][0] == "Oprah Winfrey"
+    assert [r[0] for r in rows[1:]] == ["Harry", "Harry"] or [r[0] for r in rows[1:]] == ["Prince Harry", "Prince Harry"]
+
+
+def test_a_pronoun_speaker_is_not_a_name_inside_reported_speech(nlp):
+    text = ("Meghan recalled how Diana had been hounded by the press and how Diana had suffered. "
+            "\u201cI understood her pain,\u201d she said.")
+    rows = _table(nlp(parse_plain(text)))
+    assert ("Meghan", "direct", "say", "I understood her pain") in rows  # before: Diana
+
+
+def test_a_pronoun_speaker_is_never_taken_across_another_speakers_quote(nlp):
+    text = ("Anna Berg opened the debate in Oslo.\n\n"
+            "\u201cThe budget is a disgrace to this country,\u201d said Mr. Tom Lind.\n\n"
+            "\u201cWe will fight it in every committee,\u201d she said.")
+    rows = _table(nlp(parse_plain(text)))
+    assert rows[0][0] == "Tom Lind"
+    # "she" is not Mr. Lind, and Anna Berg is on the far side of his quote: no speaker is better
+    # than a wrong one (before: Tom Lind, the last speaker).
+    assert rows[-1][3] == "We will fight it in every committee" and rows[-1][0] == "she"
+
+
+def test_gender_from_the_text_decides_between_two_people(nlp):
+    text = ("Mrs. Anna Berg met Mr. Tom Lind in Oslo on Monday to discuss the harbour deal.\n\n"
+            "\u201cThe deal is dead and everyone in the ministry knows it,\u201d he said.")
+    rows = _table(nlp(parse_plain(text)))
+    assert rows[-1][0] == "Tom Lind"
+
+
+def test_a_quoted_nickname_or_title_is_not_a_quote(nlp):
+    text = ("Trump mocked Michael Bloomberg again on Friday. \u201cMini Mike.\u201d That is what he calls him.\n\n"
+            "The council sent every household a booklet, \u201cProtect and Survive: what to do in an emergency\u201d, "
+            "last week. A film called \u201cThe day the sirens went quiet\u201d opens on Monday.")
+    art = nlp(parse_plain(text))
+    assert [art.span_text(q) for q in art.quotes if q.kind == "direct"] == []
+
+
+def test_short_speech_with_a_verb_is_still_a_quote(nlp):
+    text = "The minister walked out. \u201cNobody asked us.\u201d The union agreed."
+    art = nlp(parse_plain(text))
+    assert "Nobody asked us." in [art.span_text(q) for q in art.quotes]

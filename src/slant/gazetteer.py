@@ -3,8 +3,10 @@
 "The Kremlin said", "Moscow warned" and "Russia announced" name one actor: a state acting through
 its seat of power or its capital (the metonymies political text relies on; see Markert & Nissim,
 2007, "SemEval-2007 Task 08: Metonymy Resolution at SemEval-2007", whose "place-for-people" class
-these are). The built-in list (``data/gazetteer.yaml``) covers states, international bodies and
-news outlets; an analyst's aliases file (:mod:`slant.aliases`) is laid over it and wins.
+these are). The built-in list (``data/gazetteer.yaml``) covers states, international bodies,
+news outlets and companies that the small NER model mistypes as places ("Netflix", "Spotify"),
+and one entry of type ``NONE`` whose names are never actors ("JPEG", "Bitcoin", "Brexit"); an
+analyst's aliases file (:mod:`slant.aliases`) is laid over it and wins.
 
 Lookups take a surface string as the text has it and ignore a leading "the" and a possessive
 ending, so "the Kremlin's" finds Russia.
@@ -23,6 +25,9 @@ from .aliases import AliasTable
 from .errors import SlantError
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "gazetteer.yaml"
+# The type of the gazetteer's entry for words the NER tags as names but that never act in a story
+# (file formats, units, currencies, events): the entities layer drops their mentions.
+NOT_AN_ACTOR = "NONE"
 
 _LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 _POSSESSIVE = re.compile(r"(?:['\u2019\u2018]s|['\u2019])$")

@@ -79,6 +79,28 @@ def _register_paragraph_breaks() -> None:
             return doc
 
 
+@lru_cache(maxsize=4)
+def word_classes(model: str = MODEL) -> dict[str, frozenset[str]]:
+    """The common words (lower case) of a pipeline's language by part of speech, {"adj": ...,
+    "adv": ..., "noun": ..., "verb": ...}: the lemma index its rule lemmatizer ships with
+    (English: WordNet's; French: the same kind of list from spaCy's lookups). The entities layer
+    reads it to tell a capitalised common word ("Turnout", "Heartfelt") from a name. Empty when
+    the pipeline has none."""
+    nlp = load_nlp(model)
+    if "lemmatizer" not in nlp.pipe_names:
+        return {}
+    lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+    if lookups is None or not lookups.has_table("lemma_index"):
+        return {}
+    index = lookups.get_table("lemma_index")
+    out = {}
+    for pos in ("adj", "adv", "noun", "verb"):
+        key = nlp.vocab.strings[pos]
+        if key in index:
+            out[pos] = frozenset(index[key])
+    return out
+
+
 def pipeline_for(language: str | None, model: str = MODEL) -> str | None:
     """The spaCy package that parses an article in ``language``: ``model`` (an analyser's option,
     the English pipeline by default) for English and for an unknown language, else the language's

@@ -6,7 +6,9 @@ Five forms are recognised, in this order (a later form never takes text an earli
    of a speech verb ("said", "noted", "warned", ...) in the sentence around the quote but outside
    it, or the object of "according to". A quote without a cue of its own continues the quote just
    before it in the same paragraph, or the paragraph before ("“…,” he said. “…”"). Short quoted
-   phrases (fewer than four words) without a cue are scare quotes and left out.
+   phrases (fewer than four words) without a cue are scare quotes and left out; so are names and
+   titles in quotation marks: words introduced as one ('a booklet, “…”', 'dubbed “…”'), titles
+   in title case, and a short quotation with no verb and no cue ("“Mini Mike.”").
 2. **Dash attributions**, as Russian- and Ukrainian-style copy writes them: a paragraph that opens
    with a dash and a speech verb ("– noted opposition leader Svetlana Tikhanovskaya before the
    meeting") attributes the paragraph before it. The speaker is the person named in the cue
@@ -18,8 +20,11 @@ Five forms are recognised, in this order (a later form never takes text an earli
    hangs on).
 5. **"According to X"**: the rest of the sentence, attributed to X.
 
-The speaker is linked to an actor through the mention that covers it (a pronoun the actors layer
-resolved counts), and the quote records the cue verb's span and lemma.
+The speaker is linked to an actor through the mention that covers it, and the quote records the
+cue verb's span and lemma. A pronoun that speaks is resolved here, with the quotes in view
+(``_pronoun_speaker``): the nearest fitting actor (kind, and gender where the text gives it)
+mentioned outside quotations in its sentence or the one before, never across the quote of another
+speaker, and never the one who asked the question it answers.
 
 Languages: English and French (the languages with a spaCy pipeline, :mod:`slant.analysers.parse`);
 the pipeline skips any other and says so in provenance. The words that cue reported speech are a
@@ -48,7 +53,7 @@ from dataclasses import dataclass
 
 from ..article import Article, Quote, Span
 from . import parse
-from .actors import PERSON_NOUNS
+from .actors import PERSON_NOUNS, genders
 from .base import Analyser
 
 # Speech verbs (lemmas) that introduce or attribute reported speech.
@@ -78,6 +83,20 @@ _DASH_START = re.compile(r"\s*[\u2013\u2014\u2012-]+\s*")
 _POST_BYLINE = re.compile(r"[\u2014\u2013]\s*([^\n\u2014\u2013(]{2,80}?)\s*\(@\w+\)")
 _RELATIVE = frozenset({"who", "which", "that"})
 PRONOUNS = {"he": "PERSON", "she": "PERSON", "it": "OTHER", "they": "ANY"}
+PRONOUN_GENDERS = {"he": "m", "she": "f", "il": "m", "elle": "f"}
+# Words right before quotation marks that make the quoted words a name or a title, not speech:
+# 'a booklet "Protect and Survive"', 'dubbed "Mini Mike"', 'known as "the Iron Lady"'.
+_NAMING = re.compile(
+    r"(?:\b(?:called|titled|entitled|named|renamed|dubbed|nicknamed|labell?ed|branded|known\s+as|billed\s+as|"
+    r"hashtag|slogan|motto|headline|banner|sign|booklet|book|pamphlet|leaflet|brochure|guide|manual|handbook|"
+    r"film|movie|documentary|song|album|series|show|programme|program|podcast|novel|poem|play|exhibition|magazine|"
+    r"newsletter|campaign|operation)\s*[,:]?"
+    r"|\b(?:report|paper|study|article|essay|column|website|blog|app|game|policy|plan|bill))\s*$",
+    re.I,
+)
+# A quotation with no cue of its own and fewer words than this must read as speech (hold a verb)
+# to be a quote: a quoted nickname ("Mini Mike.") or a term is not one.
+VERBLESS_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -188,6 +207,23 @@ def _quotable(content: str) -> bool:
         return True
     core = content.strip().rstrip("\"\u201d\u2019")
     return len(words) >= 2 and core[:1].isupper() and core[-1:] in (".", "!", "?")
+
+
+def named_before(text: str, start: int) -> bool:
+    """Whether the quotation whose content starts at ``start`` is introduced as a name or a title
+    ('a booklet called "..."', 'the pamphlet "..."', 'dubbed "..."'): the words just before its
+    opening mark say so."""
+    mark = start
+    while mark > 0 and (text[mark - 1].isspace() or _OPENERS.match(text[mark - 1])):
+        mark -= 1
+    return bool(_NAMING.search(text, max(0, mark - 40), mark))
+
+
+def speech_like(span) -> bool:
+    """Whether a quotation's content (a spaCy span) reads as speech on its own: long enough, or
+    holding a verb ("Nobody asked us."; not "Mini Mike.")."""
+    words = [t for t in span if not (t.is_punct or t.is_space)]
+    return len(words) >= VERBLESS_WORDS or any(t.pos_ in ("VERB", "AUX") for t in words)
 
 
 def is_title(text: str) -> bool:
@@ -333,9 +369,13 @@ class QuoteFinder:
             spans = quote_marks(text, para.start, para.end)
             for s, e in spans:
                 content = text[s:e]
-                if not _quotable(content) or is_title(content):
+                if not _quotable(content) or is_title(content) or named_before(text, s):
                     continue
                 f = self._direct(doc, text, s, e, spans, cues)
+                if f.cue is None:
+                    words = doc.char_span(s, e, alignment_mode="expand")
+                    if words is not None and not speech_like(words):
+                        continue  # a quoted name or term without a speaker: "Mini Mike."
                 found.append(f)
                 claimed.append((s, e))
         # 2. embedded posts ("— Name (@handle) date") and dash attributions: the text before
@@ -390,7 +430,7 @@ class QuoteFinder:
                     self._reported(doc, art, sent, tok, found, claimed, free, paragraphs)
         found.sort(key=lambda f: (f.start, f.end))
         quotes = [self._quote(art, doc, f, cues) for f in found]
-        self._carry_speakers(art, quotes, para_of, cues)
+        self._carry_speakers(art, quotes, para_of, cues, doc)
         return quotes
 
     def _direct(self, doc, text: str, s: int, e: int, spans, cues: Cues = ENGLISH) -> _Found:
@@ -561,6 +601,10 @@ class QuoteFinder:
                 if m.type == "PERSON":
                     persons[t.i] = m
         own = by_token.get(tok.i)
+        if own is not None and own.kind == "pronoun":
+            # A pronoun that speaks is resolved with the quotes in view (_carry_speakers), not by
+            # the salience the actors layer weighed without them.
+            return -1, Span(start=own.start, end=own.end)
         if own is not None:
             return own.actor, Span(start=own.start, end=own.end)
         if prefer_person:
@@ -580,12 +624,14 @@ class QuoteFinder:
         return -1, (Span(start=s, end=e) if s is not None else None)
 
     @staticmethod
-    def _carry_speakers(art: Article, quotes: list[Quote], para_of, cues: Cues = ENGLISH) -> None:
+    def _carry_speakers(art: Article, quotes: list[Quote], para_of, cues: Cues = ENGLISH, doc=None) -> None:
         """Speaker continuity, as readers attribute: a quote without a cue continues the quote
-        before it (same or previous paragraph); an unresolved "he"/"she"/"it" speaking is the last
-        speaker of that kind, or the nearest such actor named before in the paragraph or the three
-        before (a profile names its subject once, then quotes "she" for paragraphs)."""
+        before it (same or previous paragraph); a "he"/"she"/"it"/"they" that speaks is resolved
+        by ``_pronoun_speaker`` (French: the nearest such actor named before in the paragraph,
+        else the last speaker of that kind, else one named in the three paragraphs before)."""
         last: Quote | None = None
+        known = genders(art) if not cues.nearest_first else {}
+        spans = [(q.start, q.end) for q in quotes]
         for q in quotes:
             pronoun = art.span_text(q.speaker_span).lower() if q.speaker_span is not None and q.speaker < 0 else ""
             if cues is not ENGLISH:
@@ -594,9 +640,13 @@ class QuoteFinder:
             near = last is not None and para_of(q.start) - para_of(last.start) <= 1
             if q.speaker < 0 and q.speaker_span is None and q.cue is None and near and last.speaker_span is not None:
                 q.speaker, q.speaker_span = last.speaker, last.speaker_span
+            elif want is not None and not cues.nearest_first:
+                pick = _pronoun_speaker(art, doc, q, last, spans, want, PRONOUN_GENDERS.get(pronoun), known, para_of)
+                if pick is not None:
+                    q.speaker = pick
             elif want is not None:
                 p = para_of(q.speaker_span.start)
-                pick = _named_before(art, q.speaker_span.start, p, 0, want) if cues.nearest_first else None
+                pick = _named_before(art, q.speaker_span.start, p, 0, want)
                 if pick is None:
                     recent = last is not None and last.speaker >= 0 and para_of(q.start) - para_of(last.start) <= 2 \
                         and _kind_ok(art.actors[last.speaker].type, want)
@@ -605,6 +655,88 @@ class QuoteFinder:
                     q.speaker = pick
             if q.speaker >= 0 or (q.speaker_span is not None and not want):
                 last = q
+
+
+def _pronoun_speaker(art: Article, doc, q: Quote, last: Quote | None, spans: list[tuple[int, int]], want: str,
+                     gender: str | None, known: dict[int, str], para_of) -> int | None:
+    """The actor a pronoun that speaks ("“...,” he said") stands for, or None.
+
+    1. The nearest actor mentioned before the pronoun (by name, description or a pronoun the
+       actors layer resolved) in its sentence or the one before (before the quote, when the
+       pronoun follows it), outside every quotation (a name inside quotation marks is what someone
+       said, not who speaks: in '“... Diana ...,” she said' Diana does not speak), of the pronoun's
+       kind and, where the text gives one, its gender; one whose gender the text gives as the
+       pronoun's goes before one whose gender it does not give.
+    2. Else the actor the actors layer resolved the pronoun to (by salience), if it fits and no
+       quote of another speaker stands in between.
+    3. Else the speaker of the quote just before (within two paragraphs), if that speaker fits;
+       if another speaker's quote stands there, no one: a pronoun is never resolved across the
+       quotes of another speaker (Harry's "he said" after Oprah Winfrey's question is not hers),
+       except that the answer to a question is the person it was put to, named before it. At
+       every step, who asked the question just before is not who answers it.
+    4. Else, with no quote in between, the nearest fitting actor named in the paragraph or the
+       three before (a profile names its subject once, then quotes "she" for paragraphs)."""
+    at = q.speaker_span.start
+    # Who asked the question just before does not answer it ('"Were you silenced?" Winfrey asked.
+    # "I was trapped," he said.': not Winfrey, whatever the text says of her gender).
+    asker = last.speaker if last is not None and last.speaker >= 0 and para_of(q.start) - para_of(last.start) <= 2 \
+        and (last.cue_text == "ask" or art.text[last.start : last.end].rstrip().endswith("?")) else None
+
+    def fits(actor: int) -> bool:
+        if actor == asker or not _kind_ok(art.actors[actor].type, want):
+            return False
+        return not (gender and known.get(actor) and known[actor] != gender)
+
+    def quoted(offset: int) -> bool:
+        return any(a <= offset < b for a, b in spans)
+
+    pick = _nearest_fitting(art, doc, min(q.start, at), at, fits, quoted, gender, known)
+    if pick is not None:
+        return pick
+    # The quote just before, when its speaker is an actor: a pronoun does not reach past it to
+    # another actor. (A speaker the text names without an actor, "the 25-year-old athlete", may
+    # well be the same person and stops nothing.)
+    between = last is not None and last.speaker >= 0 and para_of(q.start) - para_of(last.start) <= 2
+    resolved = next((m.actor for m in art.entities if m.kind == "pronoun" and m.start == at and m.actor >= 0), None)
+    if resolved is not None and fits(resolved) and (not between or last.speaker == resolved):
+        return resolved  # the actors layer's reading of the pronoun, when no other speaker is in the way
+    if between:
+        if fits(last.speaker):
+            return last.speaker
+        if last.speaker == asker:
+            # The answer to a question: the person it was put to, named before the question.
+            return _nearest_fitting(art, doc, last.start, last.start, fits, quoted)
+        return None
+    p = para_of(at)
+    start = art.paragraphs[max(p - 3, 0)].start if p >= 0 and art.paragraphs else 0
+    if last is not None and last.speaker >= 0:
+        start = max(start, last.end)
+    before = [m for m in art.entities if m.actor >= 0 and m.kind != "pronoun" and start <= m.start < at
+              and not quoted(m.start) and fits(m.actor)]
+    return before[-1].actor if before else None
+
+
+def _nearest_fitting(art: Article, doc, anchor: int, at: int, fits, quoted, gender: str | None = None,
+                     known: dict[int, str] | None = None) -> int | None:
+    """The actor mentioned last before ``at`` in the sentence holding ``anchor`` or the one before
+    it, outside quotations, that ``fits``; one of the wanted ``gender`` (as far as ``known``
+    says) before one whose gender is not known."""
+    lo = 0
+    if doc is not None and len(doc):
+        span = doc.char_span(anchor, anchor + 1, alignment_mode="expand")
+        if span is not None and len(span):
+            sent = span[0].sent
+            lo = sent.start_char
+            if sent.start > 0:
+                prev = doc[sent.start - 1].sent
+                while prev.start > 0 and not prev.text.strip():
+                    prev = doc[prev.start - 1].sent
+                lo = prev.start_char
+    named = [m for m in art.entities if m.actor >= 0 and lo <= m.start < at and not quoted(m.start) and fits(m.actor)]
+    if not named:
+        return None
+    sure = [m for m in named if gender and (known or {}).get(m.actor) == gender]
+    return (sure or named)[-1].actor
 
 
 def _source_range(tok, pobj, cues: Cues = ENGLISH) -> tuple[int, int]:
