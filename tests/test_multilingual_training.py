@@ -105,6 +105,22 @@ def test_a_stopped_run_resumes_where_it_stopped(tiny_data, tmp_path):
     assert '"fr"' in split and '"en"' in split
 
 
+def test_a_finished_run_given_more_epochs_goes_on(tiny_data, tmp_path):
+    """A finished run resumed with another number of epochs continues on the longer schedule from
+    where it stopped (the shipped model was made so: two epochs, then a third), and says so."""
+    work = tmp_path / "run"
+    multilingual.fit(tiny_data, work, epochs=1, batch=2, layers=1, langs=("en", "fr"), subj_langs=(),
+                     save_minutes=1000, threads=1)
+    first = torch.load(work / "last.pt", weights_only=False)["state"]
+    assert first["epoch"] == 1 and first["step"] == first["total"]
+    multilingual.fit(tiny_data, work, epochs=2, batch=2, layers=1, langs=("en", "fr"), subj_langs=(),
+                     save_minutes=1000, threads=1)
+    second = torch.load(work / "last.pt", weights_only=False)["state"]
+    assert second["epoch"] == 2 and second["total"] == 2 * first["total"] == second["step"]
+    assert second["config"]["epochs"] == 2 and second["config"]["epochs_changed_from"] == [1]
+    assert len(second["history"]) == 2  # validated after each epoch, the first one kept
+
+
 def test_the_export_reads_through_the_runtime_in_both_languages(tiny_data, tmp_path):
     from slant.analysers.segment import Segmenter
     from slant.analysers.techniques import TechniqueModel

@@ -198,6 +198,7 @@ def split_ids(
 
 SUBJ_LABELS = ("OBJ", "SUBJ")
 CHECKTHAT_LANGS = {"en": "english", "de": "german", "it": "italian", "ar": "arabic", "bg": "bulgarian"}
+SUBJECTIVITY_LANGS = tuple(CHECKTHAT_LANGS)  # every language a model is trained on, in this order
 
 
 @dataclass

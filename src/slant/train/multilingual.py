@@ -43,7 +43,7 @@ from .techniques import (best_threshold, dev_predict, epoch_windows, log, make_b
                          subjectivity_loss, subjectivity_probs, technique_loss, warmup_decay)
 
 LANGS = ("en", "fr", "ge", "it", "po", "ru")
-SUBJ_LANGS = ("en", "de", "it", "ar", "bg")
+SUBJ_LANGS = corpora.SUBJECTIVITY_LANGS
 WORK_DIR = Path("runs/techniques-e5")
 SEED = 2023
 
@@ -622,7 +622,7 @@ def write_card(out_dir: Path, scores: dict) -> None:
   {scores['validation']['dev_span_label_f1']:.3f}, paragraph micro-F1
   {scores['validation']['dev_paragraph_micro_f1']:.3f}).
 
-## Held-out scores (official rules; `slant eval techniques --lang xx --model {out_dir}`)
+## Held-out scores (official rules; `slant eval techniques --lang xx`)
 
 | language | articles | paragraph micro-F1 | organisers' baseline | span identification F1 | span+technique F1 |
 |---|---|---|---|---|---|
@@ -637,10 +637,13 @@ def write_card(out_dir: Path, scores: dict) -> None:
     (out_dir / "MODEL_CARD.md").write_text(card)
 
 
-def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export,finish", resume: bool = False,
+def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export,finish,heads", resume: bool = False,
           **options) -> None:
     """``slant train techniques``: fine-tune (resuming the work folder's run unless ``resume`` is
-    False), export and finish the multilingual model into ``out_dir``."""
+    False), export and finish the multilingual model into ``out_dir``; then (stage ``heads``) refit
+    every head that reads its states: the subjectivity threshold and context head beside it and, when
+    ``out_dir`` is the package's folder, the genre, frames and narratives heads (a head fitted on
+    other encoder weights is refused at run time, so they cannot be left behind)."""
     from ..analysers.techniques import MODEL_DIR
 
     out_dir = Path(out_dir) if out_dir else MODEL_DIR
@@ -652,6 +655,15 @@ def train(data_dir: Path, out_dir: Path | None = None, stages: str = "fit,export
         export(work, out_dir)
     if "finish" in todo:
         finish(Path(data_dir), work, out_dir)
+    if "heads" in todo:
+        from . import frames, genre, narratives, subjectivity
+
+        subjectivity.train(Path(data_dir), out_dir)
+        if out_dir.resolve() == MODEL_DIR.resolve():
+            for head in (genre, frames, narratives):
+                head.train(Path(data_dir), log=log)
+        else:
+            log(f"genre, frames, narratives: not refitted (they read the package's encoder, not {out_dir})")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,7 +32,6 @@ from ..analysers.subjectivity import CONFIG_FILE, CONTEXT_HEAD_FILE, MODEL_DIR, 
 from ..article import Article
 from ..errors import SlantError
 from ..tasks.scoring import subjectivity_scores
-from .multilingual import SUBJ_LANGS
 
 GRID = np.round(np.arange(0.10, 0.91, 0.01), 2)
 
@@ -42,7 +41,7 @@ def split_by_language(data_dir: Path, folder: Path) -> dict[str, dict[str, list[
     The English MiniLM model kept its split in ``subjectivity_split.json`` (English only); the
     multilingual model splits each language by sentence with seed 2025 (``slant.train.multilingual``)."""
     split_file = folder / "subjectivity_split.json"
-    langs = ("en",) if split_file.is_file() else SUBJ_LANGS
+    langs = ("en",) if split_file.is_file() else corpora.SUBJECTIVITY_LANGS
     out = {}
     for lang in langs:
         try:
