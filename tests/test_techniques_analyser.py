@@ -165,7 +165,7 @@ def test_report_highlights_by_category():
     buf = io.StringIO()
     ReportSink(buf).write(art)
     page = buf.getvalue()
-    assert "traitors[Name_Calling-Labeling]" in page
+    assert "traitors[Name Calling / Labeling]" in page  # tagged with the humanised name
     assert taxonomy.category_of("Name_Calling-Labeling") in page
 
 
@@ -180,7 +180,7 @@ def test_report_tags_a_span_ending_with_its_paragraph_once():
     ReportSink(buf, width=200).write(art)
     page = buf.getvalue()
     assert page.count("[Doubt]") == 1 and "knows.[Doubt]" in page
-    assert page.count("[Loaded_Language]") == 1 and "lied[Loaded_Language]" in page
+    assert page.count("[Loaded Language]") == 1 and "lied[Loaded Language]" in page
 
 
 def test_worker_streams_never_share_a_session():

@@ -63,9 +63,9 @@ def test_unknown_or_unlabelled_languages_are_one_line_errors(french_dev, capsys)
         code = main(["eval", "techniques", "--data", str(french_dev), *args])
         _, err = capsys.readouterr()
         assert code != 0 and words in err and len(err.strip().splitlines()) == 1
-    code = main(["eval", "genre", "--lang", "fr", "--data", str(french_dev)])
+    code = main(["eval", "roles", "--lang", "fr", "--data", str(french_dev)])
     _, err = capsys.readouterr()
-    assert code != 0 and "English only so far" in err
+    assert code != 0 and "roles is scored in English only so far" in err
 
 
 def test_both_kinds_of_split_file(tmp_path):
