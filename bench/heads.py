@@ -4,10 +4,13 @@
 
 Over the same articles (the project's examples and ../shared/examples, or the held-out SemEval
 articles when ../shared/data is present), in one run: the time of the ``techniques`` analyser on
-segmented articles, then of each later head (``subjectivity``, and ``genre``, ``frames``,
-``narratives`` when installed) on the same articles, which reuse the encoder pass. Prints each
-head's time as a share of the techniques time (targets: subjectivity <= 10%, all document labels
-together <= 20%). The best of ``--repeat`` runs is kept for each, to shave off scheduler noise.
+segmented articles, then of each later head (``subjectivity``, ``claims``, and ``genre``,
+``frames``, ``narratives`` when installed) on the same articles, which reuse the encoder pass.
+Prints each head's time as a share of the techniques time (targets: subjectivity and claims
+together <= 10%, all document labels together <= 20%). The best of ``--repeat`` runs is kept for
+each, to shave off scheduler noise. ``claims`` and the document heads pool the same sentence
+features (``slant.doclabels``); each of ``claims`` and the first document head is timed with that
+pooling to do, so neither is credited with the other's work.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-HEADS = ["subjectivity", "genre", "frames", "narratives"]
+HEADS = ["subjectivity", "claims", "genre", "frames", "narratives"]
 DOC_LABELS = {"genre", "frames", "narratives"}
 
 
@@ -35,7 +38,9 @@ def articles(limit: int):
     root = corpora.data_dir(required=False)
     split = ROOT / "src" / "slant" / "models" / "techniques" / "split.json"
     if root is not None and split.is_file():
-        ids = set(json.loads(split.read_text())["test"])
+        parts = json.loads(split.read_text())
+        # the English model's split names its held-out part "test"; the multilingual one's, per language, "eval"
+        ids = set(parts["langs"]["en"]["eval"] if "langs" in parts else parts["test"])
         texts = [ta.article.text for ta in corpora.semeval2023_techniques(root) if ta.id in ids]
     for p in [*sorted((ROOT / "examples").glob("*.txt")), ROOT.parent / "shared" / "examples" / "belarus-putin-2020.txt"]:
         if p.is_file():
@@ -66,10 +71,16 @@ def main() -> None:
     tech = registry.get("techniques")()
     tech.load()
     heads = []
+    from slant.errors import SlantError
+
     for name in HEADS:
         if name in registry.available():
             h = registry.get(name)()
-            h.load()
+            try:
+                h.load()
+            except SlantError as exc:  # a head not (yet) refitted on the shipped encoder, say
+                print(f"{name}: not timed: {exc}")
+                continue
             heads.append(h)
     timed(tech, [copy.deepcopy(a) for a in base[:2]])  # warm-up
     t_tech = min(timed(tech, [copy.deepcopy(a) for a in base]) for _ in range(args.repeat))
@@ -80,17 +91,34 @@ def main() -> None:
           f"({len(base) / t_tech:.1f} articles/s)")
     print(f"{'head':16} {'seconds':>8} {'share of techniques':>20}")
     doc_total = 0.0
+    sentence_total = 0.0
+    pooled_by = None
     for h in heads:
         for a in encoded:  # heads reuse the encoder pass left on the article
             a.labels = []
-        timed(h, encoded[:2])
-        t = min(timed(h, encoded) for _ in range(args.repeat))
+        fresh = h.name == "claims" or (h.name in DOC_LABELS and pooled_by == "claims")
+        if fresh:
+            pooled_by = h.name
+
+        def run(arts: list) -> float:
+            if fresh:  # the sentence features claims and the document heads share, pooled afresh each run
+                for a in arts:
+                    a.__dict__.pop("_doclabel_features", None)
+            return timed(h, arts)
+
+        run(encoded[:2])
+        t = min(run(encoded) for _ in range(args.repeat))
         if h.name in DOC_LABELS:
             doc_total += t
+        if h.name in ("subjectivity", "claims"):
+            sentence_total += t
         print(f"{h.name:16} {t:8.3f} {t / t_tech:19.1%}")
+    if sentence_total:
+        print(f"{'sentence heads':16} {sentence_total:8.3f} {sentence_total / t_tech:19.1%}   "
+              "(subjectivity + claims, target <= 10%)")
     if doc_total:
         print(f"{'document labels':16} {doc_total:8.3f} {doc_total / t_tech:19.1%}   (target <= 20%)")
-    print("targets: subjectivity <= 10%, all document labels together <= 20%")
+    print("targets: subjectivity and claims together <= 10%, all document labels together <= 20%")
 
 
 if __name__ == "__main__":

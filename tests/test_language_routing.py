@@ -1,5 +1,7 @@
 """Language routing: each analyser reads the languages it can, and an article in another language
-says in its provenance, its report and its page which layers were not run, and why.
+says in its provenance, its report and its page which layers were not run, and why. The encoder
+layers (techniques, subjectivity, genre, frames, narratives) read every language through the
+multilingual encoder; the spaCy layers need a pipeline for the language.
 
 The four fixtures tell one story (a council delays a vote on a bridge) in English, French, Russian
 and Ukrainian; they go through the packaged default pipeline together, in one batch."""
@@ -29,7 +31,7 @@ FILES = {"en": "lang-en-bridge-vote.txt", "fr": "lang-fr-pont-vote.txt", "ru": "
          "uk": "lang-uk-mist-golosuvannia.txt"}
 SCHEMA_FILE = Path(slant.__file__).resolve().parent / "schema" / "article.schema.json"
 
-ENCODER_HEADS = ["techniques", "subjectivity", "genre", "frames", "narratives"]
+ENCODER_HEADS = ["techniques", "subjectivity", "claims", "genre", "frames", "narratives"]
 SPACY = ["entities", "actors", "roles", "quotes", "relations"]
 
 
@@ -83,27 +85,36 @@ def test_the_french_article_gets_names_actors_and_quotes(analysed):
 
 def test_the_french_article_says_what_it_did_not_run(analysed):
     art = analysed["fr"]
-    assert art.skipped() == {
-        **{name: "no model for French (English only)" for name in [*ENCODER_HEADS, "roles"]},
-        "relations": "no rules for French (English only)",
-    }
-    assert not art.techniques and not art.paragraph_techniques and not art.labels and not art.relations
-    assert not any(a.role or a.scores for a in art.actors)
+    assert art.skipped() == {"roles": "no model for French (English only)",
+                             "relations": "no rules for French (English only)"}
+    assert not art.relations and not any(a.role or a.scores for a in art.actors)
+
+
+@pytest.mark.parametrize("code", ["fr", "ru", "uk"])
+def test_the_encoder_layers_read_every_language(analysed, code):
+    """One multilingual encoder pass serves every head: each article gets its paragraph technique
+    sets, a subjectivity label per sentence and its document labels, recorded as run."""
+    art = analysed[code]
+    assert not set(ENCODER_HEADS) & set(art.skipped())
+    assert len(art.subjectivity) == len(art.sentences)
+    assert len(art.paragraph_techniques) == len(art.paragraphs)
+    assert {lab.task for lab in art.labels} >= {"genre", "frames", "narratives", "subjectivity"}
+    ran = {(p.layer, p.analyser) for p in art.provenance if p.status == "ran"}
+    assert {("techniques", "techniques"), ("labels", "genre"), ("labels", "frames"), ("subjectivity", "subjectivity")} <= ran
+    genre = next(lab for lab in art.labels if lab.task == "genre")
+    assert genre.label in ("reporting", "opinion", "satire") and genre.evidence
 
 
 @pytest.mark.parametrize("code, name", [("ru", "Russian"), ("uk", "Ukrainian")])
-def test_russian_and_ukrainian_articles_report_every_model_layer_not_run(analysed, code, name):
+def test_russian_and_ukrainian_articles_report_the_spacy_layers_not_run(analysed, code, name):
     art = analysed[code]
-    assert art.not_run() == [(f"no model for {name} (English only)", ENCODER_HEADS),
-                             (f"no spaCy pipeline for {name}", SPACY)]
-    for layer in ("techniques", "paragraph_techniques", "entities", "actors", "quotes", "relations", "labels",
-                  "subjectivity"):
+    assert art.not_run() == [(f"no spaCy pipeline for {name}", SPACY)]
+    for layer in ("entities", "actors", "quotes", "relations"):
         assert getattr(art, layer) == [], layer
         assert not art.has(layer), layer
     # Every layer the skipped analysers add is noted, roles (which adds none) under its own name.
     notes = {(p.layer, p.analyser) for p in art.provenance if p.status == "skipped"}
-    assert ("roles", "roles") in notes and ("labels", "genre") in notes and ("labels", "frames") in notes
-    assert ("paragraph_techniques", "techniques") in notes
+    assert ("roles", "roles") in notes and ("entities", "entities") in notes and ("quotes", "quotes") in notes
 
 
 def test_the_json_carries_the_notes_and_validates(analysed):
@@ -132,18 +143,17 @@ def test_the_report_names_the_layers_not_run_instead_of_empty_tables(analysed):
     sink = ReportSink(out, width=400)
     sink.write(analysed["uk"])
     text = out.getvalue()
-    assert ("not run for this article's language (uk): techniques, subjectivity, genre, frames, narratives — "
-            "no model for Ukrainian (English only); entities, actors, roles, quotes, relations — "
+    assert ("not run for this article's language (uk): entities, actors, roles, quotes, relations — "
             "no spaCy pipeline for Ukrainian") in text
     assert "Actors" not in text and "Quotes" not in text
     # The header lists the layers that ran, not the notes of those that did not.
-    assert re.search(r"layers +paragraphs, sentences +│", text)
+    assert re.search(r"layers +paragraphs, sentences, techniques", text)
 
     out = io.StringIO()
     ReportSink(out, width=400).write(analysed["fr"])
     text = out.getvalue()
-    assert ("not run for this article's language (fr): techniques, subjectivity, genre, frames, narratives, "
-            "roles — no model for French (English only); relations — no rules for French (English only)") in text
+    assert ("not run for this article's language (fr): roles — no model for French (English only); "
+            "relations — no rules for French (English only)") in text
     assert "Actors" in text and "Quotes" in text
 
     out = io.StringIO()

@@ -168,5 +168,5 @@ def test_report_names_only_the_sentence_layers_it_shows():
         return buf.getvalue()
 
     assert "Sentences: subjectivity (top 5)" in page() and "claims" not in page()
-    art.claims = [SentenceScore(start=24, end=len(text), sentence=1, label="CHECK", score=0.8)]
-    assert "Sentences: subjectivity and check-worthy claims (top 5 each)" in page()
+    art.claims = [SentenceScore(start=24, end=len(text), sentence=1, label="check-worthy", score=0.8)]
+    assert "Sentences: subjectivity (top 5)" in page() and "Check-worthy claims: 1 of 1 sentence" in page()

@@ -12,7 +12,7 @@ from slant.analysers.segment import Segmenter
 from slant.analysers.techniques import MODEL_DIR, TechniqueModel
 from slant.readers import read_path
 
-E5_DIR = MODEL_DIR.parent / "techniques-e5"
+E5_DIR = MODEL_DIR
 FIX = Path(__file__).parent / "fixtures" / "text"
 pytestmark = pytest.mark.skipif(not E5_DIR.is_dir(), reason="no multilingual techniques model in this checkout")
 

@@ -17,7 +17,7 @@ from typing import Literal
 
 import msgspec
 
-SCHEMA_VERSION = "1.2"  # 1.2: Provenance.status and .reason (layers not run for a language)
+SCHEMA_VERSION = "1.3"  # 1.3: Quote.kind "belief", Quote.confidence; 1.2: Provenance.status and .reason
 
 # Layer names, in the order the report shows them. Analysers declare the layers they need and add
 # with these names; "text" and "meta" are what every reader provides.
@@ -103,11 +103,12 @@ class Actor(msgspec.Struct, kw_only=True, omit_defaults=True):
 class Quote(Span, kw_only=True, omit_defaults=True):
     """Reported speech: the quoted content is the span; speaker and cue are spans elsewhere."""
 
-    kind: Literal["direct", "indirect"]
+    kind: Literal["direct", "indirect", "belief"]  # belief: what someone believes, wants or intends
     speaker: int = -1  # index into Article.actors, -1 when the speaker is not an actor
     speaker_span: Span | None = None
     cue: Span | None = None
     cue_text: str | None = None
+    confidence: float | None = None  # how likely the attribution is right (None: not scored)
 
 
 class Relation(msgspec.Struct, kw_only=True, omit_defaults=True):

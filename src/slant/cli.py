@@ -23,10 +23,11 @@ from .errors import InputError, SlantError, SlantWarning
 
 # Known names of `slant eval` and `slant predict`, for their help (the registries live in
 # slant.tasks, which this module imports only when a command runs; a test keeps both in step).
-EVAL_TASKS = ("techniques", "subjectivity", "genre", "frames", "narratives", "roles", "quotes", "explain")
+EVAL_TASKS = ("techniques", "subjectivity", "claims", "genre", "frames", "narratives", "roles", "quotes", "explain")
 LANG_EVAL_TASKS = ("techniques", "subjectivity", "genre", "frames", "narratives")  # scored in several languages
 PREDICT_FORMATS = ("semeval2023-st3", "semeval2020-flc", "semeval2020-tc", "semeval2023-st1", "semeval2023-st2",
-                   "semeval2025-st1", "semeval2025-st2", "checkthat-subjectivity")
+                   "semeval2025-st1", "semeval2025-st2", "checkthat-subjectivity",
+                   "checkthat-checkworthiness")
 
 
 def examples(*rows: tuple[str, str], note: str = "") -> str:
@@ -432,14 +433,16 @@ def predict(
     ("slant train subjectivity", "refit the subjectivity heads into the package"),
     ("slant train techniques --resume", "continue the multilingual run from its last checkpoint"),
     ("slant train techniques --stages export,finish --out runs/model", "export and tune a run elsewhere"),
-    note="Tasks: techniques, techniques-en, roles, subjectivity, genre, frames, narratives.",
+    ("slant train techniques --stages heads", "refit the heads that read the encoder"),
+    note="Tasks: techniques, techniques-en, roles, subjectivity, claims, genre, frames, narratives, quotes.",
 ))
 def train(
     task: Annotated[str, typer.Argument(help="Model to rebuild, e.g. techniques.")],
     data: Annotated[Optional[Path], typer.Option("--data", help="Annotated corpora (default: $SLANT_DATA or ../shared/data).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the model (default: the package's model folder).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in the work folder from its last checkpoint.")] = False,
-    stages: Annotated[Optional[str], typer.Option("--stages", help="Stages to run, e.g. fit,export,finish (techniques).")] = None,
+    stages: Annotated[Optional[str], typer.Option("--stages", help="Stages to run: fit,export,finish,heads (techniques; "
+                                                   "fit,export,lexical,sentences,finish for techniques-en).")] = None,
 ) -> None:
     """Rebuild a shipped model from the annotated corpora (needs pip install 'slant[train]')."""
     from .tasks.corpora import data_dir
@@ -497,13 +500,13 @@ def narratives_check(
 _DB_HELP = "Database: a SQLite file or postgresql://user@host/db (default: $SLANT_DB or slant.db)."
 
 
-def _filters(source, date_from, date_to, technique, frame, narrative, actor):  # noqa: ANN001, ANN202
+def _filters(source, date_from, date_to, technique, frame, narrative, actor, claims=False, speaker=None):  # noqa: ANN001, ANN202
     """The search filters; dates are checked here, before the store opens, and named as options."""
     from .search import Filters, check_dates
 
     check_dates(date_from, date_to, ("--from", "--to"))
     return Filters(source=source, date_from=date_from, date_to=date_to, technique=technique, frame=frame,
-                   narrative=narrative, actor=actor)
+                   narrative=narrative, actor=actor, claims=bool(claims), speaker=speaker)
 
 
 _SourceOpt = Annotated[Optional[str], typer.Option("--source", help="Only articles of this source (outlet).")]
@@ -513,6 +516,8 @@ _TechOpt = Annotated[Optional[str], typer.Option("--technique", help="Only artic
 _FrameOpt = Annotated[Optional[str], typer.Option("--frame", help="Only articles with this frame.")]
 _NarrOpt = Annotated[Optional[str], typer.Option("--narrative", help="Only articles with this narrative or subnarrative.")]
 _ActorOpt = Annotated[Optional[str], typer.Option("--actor", help="Only articles naming this actor.")]
+_ClaimsOpt = Annotated[bool, typer.Option("--claims", help="Only articles with check-worthy claims.")]
+_SpeakerOpt = Annotated[Optional[str], typer.Option("--speaker", help="Only articles quoting this speaker (part of the name).")]
 
 
 @app.command(epilog=examples(
@@ -639,12 +644,14 @@ def dupes(
     ("slant search \"gas pipeline\" --db slant.db", "articles with the phrase"),
     ("slant search Ukraine --technique Name_Calling --from 2022-02-24", "with filters on the layers"),
     ("slant search --actor Lukashenko -f jsonl", "every article naming an actor, as JSONL"),
+    ("slant search --speaker Tikhanovskaya", "every article quoting a speaker"),
 ))
 def search(
     query: Annotated[str, typer.Argument(help='Words to find (all must occur); "a phrase" in quotes.')] = "",
     db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
     source: _SourceOpt = None, date_from: _FromOpt = None, date_to: _ToOpt = None, technique: _TechOpt = None,
-    frame: _FrameOpt = None, narrative: _NarrOpt = None, actor: _ActorOpt = None,
+    frame: _FrameOpt = None, narrative: _NarrOpt = None, actor: _ActorOpt = None, claims: _ClaimsOpt = False,
+    speaker: _SpeakerOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Results to show.")] = 20,
     format: Annotated[str, typer.Option("--format", "-f", help="table or jsonl.")] = "table",
 ) -> None:
@@ -654,7 +661,7 @@ def search(
     from .search import search as run_search
     from .store import open_store
 
-    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor)
+    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor, claims, speaker)
     with open_store(db, create=False) as store:
         hits = run_search(store, query, filters, limit)
     if format == "jsonl":
@@ -686,7 +693,7 @@ def stats(
     query: Annotated[str, typer.Argument(help="Only articles matching this search.")] = "",
     db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
     source: _SourceOpt = None, date_from: _FromOpt = None, date_to: _ToOpt = None, technique: _TechOpt = None,
-    frame: _FrameOpt = None, narrative: _NarrOpt = None, actor: _ActorOpt = None,
+    frame: _FrameOpt = None, narrative: _NarrOpt = None, actor: _ActorOpt = None, claims: _ClaimsOpt = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Also draw the table as a bar chart (PNG).")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", "-n", help="Rows to show.")] = None,
 ) -> None:
@@ -699,7 +706,7 @@ def stats(
     from .stats import stats as run_stats
     from .store import open_store
 
-    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor)
+    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor, claims)
     with open_store(db, create=False) as store:
         result = run_stats(store, by, query, filters, limit)
     table = Table(title=f"by {by}", title_justify="left")
@@ -724,13 +731,13 @@ def export(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File (folder for brat); default: standard output.")] = None,
     db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
     source: _SourceOpt = None, date_from: _FromOpt = None, date_to: _ToOpt = None, technique: _TechOpt = None,
-    frame: _FrameOpt = None, narrative: _NarrOpt = None, actor: _ActorOpt = None,
+    frame: _FrameOpt = None, narrative: _NarrOpt = None, actor: _ActorOpt = None, claims: _ClaimsOpt = False,
 ) -> None:
     """Export the store, or the articles of a search, for other tools."""
     from .export import export as run_export
     from .store import open_store
 
-    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor)
+    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor, claims)
     with open_store(db, create=False) as store:
         n = run_export(store, format, out, query, filters)
     typer.echo(f"exported {n} articles", err=True)

@@ -1,10 +1,11 @@
 """Export stored Articles: the whole store or the articles of a search.
 
 - ``jsonl``: one Article a line, the published schema, as stored (lossless).
-- ``parquet`` / ``csv``: one row per article: metadata, the text, and the labels of each layer
-  (Parquet keeps lists as lists and the Article JSON beside them; CSV joins lists with "; ").
+- ``parquet`` / ``csv``: one row per article: metadata, the text, and the labels of each layer, the
+  check-worthy sentences among them (Parquet keeps lists as lists and the Article JSON beside them;
+  CSV joins lists with "; ").
 - ``brat``: a folder with ``ID.txt`` and ``ID.ann`` per article (technique spans, entity mentions,
-  quotes; document labels as notes) and an ``annotation.conf``; spans crossing a line break are
+  quotes, check-worthy claims; document labels as notes) and an ``annotation.conf``; spans crossing a line break are
   written as fragments, as brat requires.
 - ``label-studio``: a JSON list of tasks with slant's layers as pre-annotations ("predictions").
 """
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from .analysers.claims import POSITIVE as CLAIM
 from .article import Article
 from .errors import SlantError
 from .search import Filters, selection
@@ -80,6 +82,7 @@ def flat_record(a: Article) -> dict:
         "genre": task("genre"), "frames": task("frames"), "narratives": task("narratives", "subnarratives"),
         "actors": [f"{x.name} ({x.role})" if x.role else x.name for x in a.actors],
         "quotes": len(a.quotes), "relations": len(a.relations),
+        "claims": [a.text[c.start:c.end] for c in a.claims if c.label == CLAIM],  # check-worthy sentences
     }
 
 
@@ -158,6 +161,9 @@ def _brat(arts: Iterator[Article], out: Path) -> int:
             span(_brat_type(m.type), m.start, m.end)
         for q in a.quotes:
             span("Quote", q.start, q.end)
+        for c in a.claims:
+            if c.label == CLAIM:
+                span("Check-worthy_claim", c.start, c.end)
         for i, lab in enumerate(a.labels, 1):
             lines.append(f"#{i}\tAnnotatorNotes T0\t{lab.task}: {lab.label} ({lab.score:.2f})")
         (out / f"{a.meta.id}.txt").write_text(a.text, "utf-8", newline="")
@@ -187,6 +193,9 @@ def _label_studio(arts: Iterator[Article], fh: TextIO) -> int:
             region(m.type, m.start, m.end)
         for q in a.quotes:
             region("Quote", q.start, q.end)
+        for c in a.claims:
+            if c.label == CLAIM:
+                region("Check-worthy claim", c.start, c.end, c.score)
         for task_name in sorted({lab.task for lab in a.labels}):
             results.append({"id": f"r{len(results)}", "from_name": task_name, "to_name": "text", "type": "choices",
                             "value": {"choices": [lab.label for lab in a.labels if lab.task == task_name]}})

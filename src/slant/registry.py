@@ -24,6 +24,7 @@ _BUILTIN = {
     "roles": "slant.analysers.roles:Roles",
     "techniques": "slant.analysers.techniques:Techniques",
     "subjectivity": "slant.analysers.subjectivity:Subjectivity",
+    "claims": "slant.analysers.claims:Claims",
     "genre": "slant.analysers.genre:Genre",
     "frames": "slant.analysers.frames:Frames",
     "narratives": "slant.analysers.narratives:Narratives",

@@ -1,6 +1,6 @@
 """Search a store: full text (FTS5 on SQLite, tsvector on PostgreSQL) with filters on the layers.
 
-``Filters`` narrows the articles (source, date range, technique, frame, narrative, actor);
+``Filters`` narrows the articles (source, date range, technique, frame, narrative, actor, speaker);
 ``selection`` turns a query and filters into a SELECT over ``articles`` that search, statistics
 and export share, so "the articles of this query" means the same thing everywhere.
 
@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from .dates import check_iso_date
 from .display import shorten
 from .errors import SlantError
+from .analysers.claims import POSITIVE as CLAIM
 from .store import Store, StoreError, schema
 
 
@@ -31,6 +32,8 @@ class Filters:
     frame: str | None = None
     narrative: str | None = None
     actor: str | None = None
+    claims: bool = False  # only articles with a sentence the claims head marked check-worthy
+    speaker: str | None = None  # only articles quoting this speaker (part of the name)
 
     def __post_init__(self) -> None:
         check_dates(self.date_from, self.date_to)
@@ -82,6 +85,11 @@ def _where(f: Filters) -> list:
                                     _like(lb.c.label, f.narrative)))
     if f.actor:
         conds.append(exists().where(ac.c.article_id == a.c.id, _like(ac.c.name, f.actor)))
+    if f.claims:
+        conds.append(exists().where(sp.c.article_id == a.c.id, sp.c.layer == "claims", sp.c.label == CLAIM))
+    if f.speaker:
+        qt = schema.quotes
+        conds.append(exists().where(qt.c.article_id == a.c.id, _like(qt.c.speaker, f.speaker)))
     return conds
 
 

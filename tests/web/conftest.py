@@ -92,6 +92,13 @@ def add_labels(db: Path) -> None:
                      "about Ukraine, only about its interests", score=0.41),
         ]
         art.subjectivity = [SentenceScore(start=s[1].start, end=s[1].end, sentence=1, label="SUBJ", score=0.83)]
+        # One check-worthy claim, on a sentence that holds technique spans (its mark must not hide
+        # them), and one sentence the claims head passed over.
+        k = next(i for i, x in enumerate(s) if any(x.start <= t.start < x.end for t in art.techniques))
+        other = next(i for i in range(len(s)) if i != k)
+        art.claims = [SentenceScore(start=s[k].start, end=s[k].end, sentence=k, label="check-worthy", score=0.87),
+                      SentenceScore(start=s[other].start, end=s[other].end, sentence=other, label="not check-worthy",
+                                    score=0.12)]
         run = store.begin_run(slant_version="test", pipeline="labels", config={}, engine="test", workers=1, inputs=[])
         store.write_batch(run, [Pending(art, art.to_json().decode(), replace=True)], BatchCounts(), "labels")
         store.finish_run(run)

@@ -187,3 +187,26 @@ def test_chart_labels_fit_and_labels_read_as_names(page, server, sample_url, sho
     page.goto(sample_url)
     assert "Legality Constitutionality and jurisprudence" in page.inner_text("#labels")
     assert not page.errors, page.errors
+
+
+def test_claims_are_marked_in_the_margin_without_hiding_techniques(page, sample_url, shots):
+    page.goto(sample_url)
+    claim = page.locator("#article-text .sent.claim")
+    assert claim.count() == 1 and claim.first.get_attribute("data-claim") == "0.87"
+    claim.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "article-claims.png"))
+    # One badge, for the check-worthy sentence only (the other scored sentence shows nothing).
+    assert page.locator("#article-text .sscore.claim-score").count() == 1
+    assert page.locator("#article-text .sscore.claim-score").inner_text() == "claim 0.87"
+    # The mark sits in the paragraph's left margin, beside the lines of the sentence, and is drawn.
+    mark = page.locator("#article-text .claim-mark")
+    assert mark.count() == 1
+    m, c = mark.bounding_box(), claim.first.bounding_box()
+    assert m["width"] > 0 and m["height"] > 0 and m["x"] + m["width"] <= c["x"]
+    assert c["y"] - 6 <= m["y"] <= c["y"] + c["height"]  # on the line where the sentence starts
+    assert mark.evaluate("m => getComputedStyle(m).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
+    # The technique underlines inside the claim are still drawn.
+    inner = claim.locator("mark.hl")
+    assert inner.count() > 0
+    assert inner.first.evaluate("m => getComputedStyle(m).borderBottomColor") not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert not page.errors, page.errors

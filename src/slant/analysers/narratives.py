@@ -12,13 +12,13 @@ A user taxonomy (option ``taxonomy = "my.yaml"``, or ``slant analyze --narrative
 matched instead by embedding similarity with no training (``slant.user_taxonomy``); its labels get
 the taxonomy's name as task.
 
-Languages: English only, both ways, for now. The SemEval heads read the English encoder
-(``languages``). A user taxonomy does not depend on that encoder, but its WordLlama static vectors
-are not language-independent either (``TAXONOMY_LANGUAGES``): a Russian sentence and its English
-translation score 0.15-0.23, under the 0.3 default threshold, and any two Russian sentences score
-0.45-0.68 whether they share a topic or not (football against gas blackmail: 0.46), so neither an
-English nor a Russian taxonomy separates Russian articles. The pipeline skips other languages and
-says so in provenance.
+Languages: the SemEval heads read the multilingual encoder's pass and were fitted on en, bg, hi, pt
+and ru together (``languages`` is None: any language, measured on those five). A user taxonomy does
+not depend on that encoder, and its WordLlama static vectors are not language-independent
+(``TAXONOMY_LANGUAGES``): a Russian sentence and its English translation score 0.15-0.23, under the
+0.3 default threshold, and any two Russian sentences score 0.45-0.68 whether they share a topic or
+not (football against gas blackmail: 0.46), so neither an English nor a Russian taxonomy separates
+Russian articles. With a user taxonomy the pipeline skips other languages and says so in provenance.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class Narratives(DocHeadAnalyser, Analyser):
     adds = ("labels",)
     version = "1"
     folder_name = "narratives"
-    languages = frozenset({"en"})  # English MiniLM encoder; None (any language) once the multilingual one ships
+    languages = None  # the multilingual encoder reads any language (trained and measured on those in its card)
     adds_tasks = ("narratives", "subnarratives")
 
     def skip_reason(self, language: str | None) -> str | None:

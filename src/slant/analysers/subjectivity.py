@@ -19,8 +19,8 @@ Summaries go to ``Article.labels`` with task ``subjectivity``: one label for the
 paragraph (``paragraph`` set), each scored with the share of subjective sentences and carrying the
 most subjective sentences as evidence.
 
-Languages: English only for now (``languages``): the heads read the English encoder; the pipeline
-skips other languages and says so in provenance.
+Languages: any (``languages`` is None): the heads read the multilingual encoder's pass and were
+fitted on CheckThat! 2025 en, de, it, ar, bg together; the model card scores each of those languages.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ class Subjectivity(Analyser):
     needs = ("sentences",)
     adds = ("subjectivity", "labels")
     version = "1"
-    languages = frozenset({"en"})  # English MiniLM encoder; None (any language) once the multilingual one ships
+    languages = None  # the multilingual encoder reads any language (trained and measured on those in its card)
 
     def __init__(self, **options):
         super().__init__(**options)

@@ -1,13 +1,15 @@
 """Persuasion techniques: character spans and per-paragraph technique sets, from one encoder pass.
 
-The model (``slant/models/techniques``, see its MODEL_CARD.md) is MiniLM-L6 fine-tuned on the
-English SemEval-2023 Task 3 articles with two heads over the same token states: a token head that
+The model (``slant/models/techniques``, see its MODEL_CARD.md) is multilingual-e5-small fine-tuned
+on the SemEval-2023 Task 3 articles of six languages (en, fr, ge, it, po, ru) with two heads over the
+same token states: a token head that
 gives, for every token, an independent probability for each of the 23 techniques (spans of
 different techniques overlap, so this is multi-label, not BIO tagging), and a paragraph head that
 reads the mean and max of a paragraph's token states. The encoder runs once per window
 (``slant.encoder``); its output stays on the article as ``art._encoded`` for later heads.
 
-A token's probabilities are the token head's, averaged (``encoder_weight`` in ``words.npz``) with a
+A token's probabilities are the token head's, averaged, when the model has a ``words.npz`` (the
+English MiniLM model of ``slant train techniques-en`` does; the multilingual model does not), with a
 word tagger's for the word the token is in (``slant.word_tagger.WordTagger``: logistic regressions over
 the word, its neighbours and bigrams, which learned the vocabulary of Name_Calling or Flag_Waving
 that the encoder did not). Spans are read off the token probabilities: for each technique, maximal runs of tokens at or above
@@ -27,6 +29,10 @@ sentence's token states and technique logits, and its strongest token of each te
 every sentence, and for the techniques where validation said so (``span_source`` in the
 thresholds: "tokens", "sentences" or "both") a sentence at or above its threshold becomes a span.
 Spans of one technique that overlap are then merged.
+
+Languages: any (``languages`` is None). The multilingual encoder was trained on six languages and
+reads the hundred or so of its XLM-R vocabulary; the card gives the scores of the six, and
+``docs/languages.md`` what is measured where.
 
 Only onnxruntime and numpy are used here; training is in ``slant.train.techniques``.
 """
@@ -414,8 +420,9 @@ class TechniqueModel:
                 if name in th.sentence and th.source(name) != "tokens":
                     out.extend((*sentences[k], name, float(sp[k, j]))
                                for k in np.flatnonzero(sp[:, j] >= th.sentence[name]))
-            return merge_same_technique(out)
-        return out
+        # two runs of one technique inside a word (pieces either side of a weaker one) widen to the
+        # same word: overlapping spans of a technique are always fused
+        return merge_same_technique(out)
 
     # --- decisions -----------------------------------------------------------------------------
     def annotate(self, art: Article) -> None:
@@ -518,7 +525,7 @@ class Techniques(Analyser):
     needs = ("paragraphs",)
     adds = ("techniques", "paragraph_techniques")
     version = "1"
-    languages = frozenset({"en"})  # English MiniLM encoder; None (any language) once the multilingual one ships
+    languages = None  # the multilingual encoder reads any language (trained and measured on those in its card)
 
     def __init__(self, **options):
         super().__init__(**options)

@@ -25,6 +25,7 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
+from ..analysers.claims import POSITIVE as CLAIM
 from ..article import Article
 from ..display import human_label, plural, shorten
 
@@ -79,6 +80,7 @@ def render(art: Article) -> Group:
         _quotes_table,
         _relations_table,
         _sentence_scores_table,
+        _claims_table,
         _llm_section,
     ):
         table = section(art)
@@ -342,16 +344,33 @@ def _subjectivity_line(art: Article) -> str:
 
 
 def _sentence_scores_table(art: Article) -> Table | None:
-    rows = [("subjectivity", s) for s in art.subjectivity] + [("claims", s) for s in art.claims]
-    if not rows:
+    if not art.subjectivity:
         return None
-    shown = [name for name, layer in (("subjectivity", art.subjectivity), ("check-worthy claims", art.claims)) if layer]
-    t = Table(title=f"Sentences: {' and '.join(shown)} (top 5{' each' if len(shown) > 1 else ''})", title_justify="left",
+    t = Table(title="Sentences: subjectivity (top 5)", title_justify="left",
               caption=_subjectivity_line(art) or None, caption_justify="left")
     for col in ("layer", "label", "score", "sentence"):
         t.add_column(col)
-    for layer in ("subjectivity", "claims"):
-        top = sorted((s for name, s in rows if name == layer), key=lambda s: -s.score)[:5]
-        for s in top:
-            t.add_row(layer, Text(s.label), f"{s.score:.2f}", Text(_excerpt(art, s.start, s.end)))
+    for s in sorted(art.subjectivity, key=lambda s: -s.score)[:5]:
+        t.add_row("subjectivity", Text(s.label), f"{s.score:.2f}", Text(_excerpt(art, s.start, s.end)))
+    return t
+
+
+CLAIMS_SHOWN = 10
+
+
+def _claims_table(art: Article) -> Table | Text | None:
+    """The sentences the claims head marks check-worthy (CheckThat! 2024), strongest first."""
+    if not art.has("claims"):
+        return None
+    worthy = sorted((c for c in art.claims if c.label == CLAIM), key=lambda c: -c.score)
+    if not worthy:
+        return Text(f"Check-worthy claims: none of {plural(len(art.claims), 'sentence')}", style="dim")
+    more = len(worthy) - CLAIMS_SHOWN
+    t = Table(title=f"Check-worthy claims: {len(worthy)} of {plural(len(art.claims), 'sentence')}",
+              title_justify="left", caption=f"and {more} more" if more > 0 else None, caption_justify="left")
+    for col in ("score", "¶", "sentence"):
+        t.add_column(col)
+    for c in worthy[:CLAIMS_SHOWN]:
+        para = art.sentences[c.sentence].paragraph if 0 <= c.sentence < len(art.sentences) else -1
+        t.add_row(f"{c.score:.2f}", str(para + 1) if para >= 0 else "", Text(_excerpt(art, c.start, c.end)))
     return t

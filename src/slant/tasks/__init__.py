@@ -6,8 +6,8 @@
 - :mod:`.formats`: ``slant predict FORMAT`` (the registry ``PREDICTORS``);
 - one module per task family, with its evaluation and its submission files: :mod:`.techniques`
   (SemEval-2023 Task 3 subtask 3, SemEval-2020 Task 11), :mod:`.doclabels` (genre, frames,
-  narratives), :mod:`.subjectivity` (CheckThat! 2025 Task 1), :mod:`.roles` (SemEval-2025 Task 10
-  subtask 1), :mod:`.quotes` (slant's own quote gold set), :mod:`.llm` (an LLM scored beside the
+  narratives), :mod:`.subjectivity` (CheckThat! 2025 Task 1), :mod:`.claims` (CheckThat! 2024 Task 1), :mod:`.roles` (SemEval-2025 Task 10
+  subtask 1), :mod:`.quotes` (PolNeAR attribution, and slant's own quote gold set), :mod:`.llm` (an LLM scored beside the
   shipped models).
 
 Imports run one way: the registries import the task modules, the task modules import ``corpora``

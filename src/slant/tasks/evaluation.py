@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import SlantError
-from . import doclabels, llm, quotes, roles, subjectivity, techniques
+from . import claims, doclabels, llm, quotes, roles, subjectivity, techniques
 
 
 def _techniques(data_dir: Path, split: str | None = None, **options) -> str:
@@ -42,6 +42,8 @@ EVALUATORS: dict[str, Callable[..., str]] = {
     "explain": _explain,
     # subjectivity (CLEF CheckThat! 2025 Task 1)
     "subjectivity": subjectivity.evaluate_subjectivity,
+    # check-worthy claims (CLEF CheckThat! 2024 Task 1, English)
+    "claims": claims.evaluate_claims,
     # the actors layer: entity roles (SemEval-2025 Task 10 subtask 1), quote attribution
     "roles": roles.evaluate_roles,
     "quotes": quotes.evaluate_quotes,

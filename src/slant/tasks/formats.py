@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import SlantError
-from . import doclabels, roles, subjectivity, techniques
+from . import claims, doclabels, roles, subjectivity, techniques
 
 PREDICTORS: dict[str, Callable[..., int]] = {
     # persuasion techniques: SemEval-2023 Task 3 subtask 3, SemEval-2020 Task 11
@@ -23,6 +23,8 @@ PREDICTORS: dict[str, Callable[..., int]] = {
     "semeval2020-tc": techniques.predict_tc,
     # subjectivity: CLEF CheckThat! 2025 Task 1
     "checkthat-subjectivity": subjectivity.predict_checkthat_subjectivity,
+    # check-worthy claims: CLEF CheckThat! 2024 Task 1
+    "checkthat-checkworthiness": claims.predict_checkthat_checkworthiness,
     # entity roles: SemEval-2025 Task 10 subtask 1
     "semeval2025-st1": roles.predict_roles,
     # document labels: genre and frames (SemEval-2023 Task 3), narratives (SemEval-2025 Task 10)

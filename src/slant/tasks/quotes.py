@@ -1,6 +1,11 @@
-"""Quote attribution scored on the hand-made gold set (``slant eval quotes``).
+"""Quote attribution scored on PolNeAR dev and on the hand-made gold set (``slant eval quotes``).
 
-Quote attribution (gold: ``tests/fixtures/quotes/gold.tsv``, see the README beside it). A predicted
+PolNeAR (Newell, Margolin & Ruths, 2018; :func:`slant.tasks.corpora.polnear`): every attribution
+of 84 political news articles, scored with GenderGapTracker's rules
+(:func:`slant.tasks.scoring.attribution_scores`): content spans matched one to one at 0.3
+(lenient) and 0.8 (strict) of the longer span, speaker accuracy over matched pairs.
+
+The hand-made set: quote attribution (gold: ``tests/fixtures/quotes/gold.tsv``, annotations.txt and build_gold.py beside it; it marks reported speech only). A predicted
 quote *finds* a gold quote when their spans overlap by at least half of the shorter one; it
 *attributes* it when, in addition, its speaker names the gold speaker. Each gold quote lists the
 ways the text names its speaker ("Jim Taiclet|Taiclet"); a prediction names it when its actor's
@@ -18,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SlantError
+from .scoring import AttributionSpan, attribution_scores
 
 QUOTE_GOLD = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "quotes" / "gold.tsv"
 PRONOUNS = frozenset("he she it they him her them his hers its their we i you who which that this".split())
@@ -121,8 +127,18 @@ def semeval2025_texts(data_dir: Path, docs) -> dict[str, str]:
     return out
 
 
-def slant_quotes(texts: dict[str, str]) -> dict[str, list[tuple[int, int, list[str]]]]:
-    """slant's quotes of each text, as the scorer takes them."""
+def reported_speech(q) -> bool:
+    """Whether a quote is reported speech, what the hand-made set annotates: a quotation, or a
+    clause cued by a speech verb or "according to" (not a belief, nor the object of a verb learned
+    from PolNeAR such as "endorse" or "accuse")."""
+    from ..analysers.quotes import CUE_VERBS
+
+    return q.kind == "direct" or q.cue_text == "according to" or (q.kind == "indirect" and q.cue_text in CUE_VERBS)
+
+
+def slant_quotes(texts: dict[str, str], speech_only: bool = True) -> dict[str, list[tuple[int, int, list[str]]]]:
+    """slant's quotes of each text, as the scorer takes them; with ``speech_only``, only those the
+    hand-made set's scope covers (:func:`reported_speech`)."""
     from ..analysers.actors import Actors
     from ..analysers.entities import Entities
     from ..analysers.quotes import Quotes
@@ -136,6 +152,8 @@ def slant_quotes(texts: dict[str, str]) -> dict[str, list[tuple[int, int, list[s
     for d, art in zip(docs, nlp.pipe(Article(text=texts[d]) for d in docs), strict=True):
         rows = []
         for q in art.quotes:
+            if speech_only and not reported_speech(q):
+                continue
             if q.speaker >= 0:
                 a = art.actors[q.speaker]
                 names = [a.name, *a.aliases]
@@ -161,7 +179,96 @@ def quotes_report(scores: dict, name: str = "slant") -> str:
     ])
 
 
-def evaluate_quotes(data_dir: Path, gold: str | Path | None = None, **options) -> str:
-    g = load_quote_gold(gold)
-    texts = semeval2025_texts(data_dir, [q.doc for q in g])
-    return quotes_report(score_quotes(g, slant_quotes(texts)))
+def quote_pipeline():
+    """The analysers ``slant eval quotes`` runs: segmenter, entities, actors, quotes."""
+    from ..analysers.actors import Actors
+    from ..analysers.entities import Entities
+    from ..analysers.quotes import Quotes
+    from ..analysers.segment import Segmenter
+    from ..pipeline import Pipeline
+
+    return Pipeline([Segmenter(), Entities(), Actors(), Quotes()])
+
+
+def predicted_attributions(art, join: bool = True) -> list[AttributionSpan]:
+    """An analysed Article's quotes as the attribution scorer takes them: the content span, and as
+    the speaker the speaker phrase and every mention of the speaker's actor.
+
+    With ``join``, a quote with no cue of its own that continues the quote before it in the same
+    paragraph ('“...,” he said. “...”') is one attribution with it, from the first quote's start
+    to its own end: PolNeAR annotates one relation per cue, with the content in pieces around it."""
+    out: list[AttributionSpan] = []
+    prev = None
+    for q in sorted(art.quotes, key=lambda q: (q.start, q.end)):
+        spans = [(q.speaker_span.start, q.speaker_span.end)] if q.speaker_span is not None else []
+        if q.speaker >= 0:
+            spans += [(m.start, m.end) for m in art.entities if m.actor == q.speaker]
+        if join and prev is not None and q.cue is None and q.kind == "direct" and prev.kind == "direct" \
+                and "\n" not in art.text[prev.end : q.start] and (q.speaker, q.speaker_span) == (prev.speaker, prev.speaker_span):
+            last = out[-1]
+            out[-1] = AttributionSpan(last.start, q.end, last.speaker, last.kind)
+        else:
+            out.append(AttributionSpan(q.start, q.end, tuple(spans), q.kind))
+        prev = q
+    return out
+
+
+def gold_attributions(items) -> dict[str, list[AttributionSpan]]:
+    """PolNeAR articles (:func:`slant.tasks.corpora.polnear`) as the attribution scorer takes them."""
+    return {it.id: [AttributionSpan(g.extent[0], g.extent[1], g.source, g.kind) for g in it.attributions]
+            for it in items}
+
+
+def polnear_predictions(items, analyse=None) -> dict[str, list[AttributionSpan]]:
+    """Each PolNeAR article's text run through ``analyse`` (Articles in, analysed Articles out;
+    default :func:`quote_pipeline`), its quotes as the scorer takes them."""
+    from ..article import Article, Meta
+
+    analyse = analyse or quote_pipeline().pipe
+    fresh = [Article(text=it.article.text, meta=Meta(language="en", extra=dict(it.article.meta.extra))) for it in items]
+    return {it.id: predicted_attributions(art) for it, art in zip(items, analyse(fresh), strict=True)}
+
+
+def attribution_report(rows: list[tuple[str, dict]], title: str) -> str:
+    """One table, a row per system: lenient and strict P/R/F1, direct recall, speaker accuracy."""
+    head = (f"{'system':<36}{'len P':>7}{'len R':>7}{'len F1':>7}{'str P':>7}{'str R':>7}{'str F1':>7}"
+            f"{'dir R':>7}{'spk':>7}")
+    lines = [title, head]
+    for name, s in rows:
+        le, st = s["lenient"], s["strict"]
+        lines.append(f"{name:<36}{le.precision:7.3f}{le.recall:7.3f}{le.f1:7.3f}{st.precision:7.3f}{st.recall:7.3f}"
+                     f"{st.f1:7.3f}{s['direct_recall'][0]:7.3f}{s['speaker'][0]:7.3f}")
+    lines.append("len/str: content overlap >= 0.3/0.8 of the longer span, one to one; dir R: lenient recall of "
+                 "direct quotes; spk: speaker accuracy over lenient pairs with a gold source")
+    return "\n".join(lines)
+
+
+def evaluate_polnear(data_dir: Path, split: str = "dev", limit: int | None = None) -> tuple[str, dict]:
+    """slant's quotes on PolNeAR ``split``, scored with GenderGapTracker's rules: (table, scores)."""
+    from .corpora import polnear
+
+    items = polnear(data_dir, split=split, limit=limit)
+    gold = gold_attributions(items)
+    scores = attribution_scores(gold, polnear_predictions(items))
+    n = sum(len(v) for v in gold.values())
+    title = (f"Attribution, PolNeAR {split}: {n} attributions ({scores['n_direct']} direct) in {len(items)} articles "
+             f"(slant: {scores['lenient'].n_pred} quotes)")
+    return attribution_report([("slant quotes", scores)], title), scores
+
+
+def evaluate_quotes(data_dir: Path, gold: str | Path | None = None, split: str | None = None,
+                    limit: int | None = None, **options) -> str:
+    """PolNeAR (``split``, default dev) first, then the hand-made gold set; either is left out,
+    with the reason, when its data is missing."""
+    parts = []
+    try:
+        parts.append(evaluate_polnear(data_dir, split=split or "dev", limit=limit)[0])
+    except SlantError as e:
+        parts.append(f"PolNeAR not scored: {e}")
+    try:
+        g = load_quote_gold(gold)
+        texts = semeval2025_texts(data_dir, [q.doc for q in g])
+        parts.append(quotes_report(score_quotes(g, slant_quotes(texts))))
+    except SlantError as e:
+        parts.append(f"hand-made gold set not scored: {e}")
+    return "\n\n".join(parts)

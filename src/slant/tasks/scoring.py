@@ -203,6 +203,21 @@ def subjectivity_scores(gold: Sequence[str], pred: Sequence[str]) -> dict[str, f
     return out
 
 
+def checkworthy_scores(gold: Sequence[str], pred: Sequence[str], positive: str = "Yes") -> dict[str, float]:
+    """CLEF CheckThat! 2024 Task 1: F1 of the positive class (check-worthy, "Yes"), the official
+    measure, with its precision and recall and the accuracy. ``gold`` and ``pred`` are aligned
+    label lists."""
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold labels but {len(pred)} predictions")
+    tp = sum(g == positive and p == positive for g, p in zip(gold, pred))
+    fp = sum(g != positive and p == positive for g, p in zip(gold, pred))
+    fn = sum(g == positive and p != positive for g, p in zip(gold, pred))
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    return {"p": prec, "r": rec, "f1": _f1(prec, rec),
+            "accuracy": sum(g == p for g, p in zip(gold, pred)) / len(gold) if gold else 0.0}
+
+
 # --- document labels: SemEval-2023 Task 3 subtasks 1-2, SemEval-2025 Task 10 subtask 2 -----------
 
 
@@ -253,3 +268,93 @@ def samples_f1(gold: Sequence[Iterable[str]], pred: Sequence[Iterable[str]]) -> 
     mean = sum(scores) / len(scores)
     std = (sum((s - mean) ** 2 for s in scores) / len(scores)) ** 0.5
     return mean, std
+
+
+# --- attribution: quotes with speakers (GenderGapTracker's evaluation, on PolNeAR) ------------------
+
+LENIENT = 0.3  # share of the longer content span two attributions must share to match (lenient)
+STRICT = 0.8  # the same, strict
+
+
+@dataclass(frozen=True)
+class AttributionSpan:
+    """An attribution as the scorer sees it: the content span, the speaker's spans (gold: the
+    source; predicted: the speaker phrase and every mention of the speaker's actor) and its kind."""
+
+    start: int
+    end: int
+    speaker: tuple[tuple[int, int], ...] = ()
+    kind: str = ""
+
+
+def content_overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """Characters two content spans share, as a share of the longer one (0 when disjoint)."""
+    inter = min(a[1], b[1]) - max(a[0], b[0])
+    longer = max(a[1] - a[0], b[1] - b[0])
+    return inter / longer if inter > 0 and longer > 0 else 0.0
+
+
+def match_attributions(gold: Sequence[tuple[int, int]], pred: Sequence[tuple[int, int]],
+                       threshold: float) -> list[tuple[int, int]]:
+    """One-to-one pairs ``(gold index, predicted index)`` whose content spans overlap by at least
+    ``threshold`` of the longer span, the best-overlapping pairs taken first (ties: earlier gold,
+    then earlier prediction), so no span counts twice."""
+    cands = []
+    for gi, g in enumerate(gold):
+        for pi, p in enumerate(pred):
+            r = content_overlap(g, p)
+            if r >= threshold and r > 0:
+                cands.append((-r, gi, pi))
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    pairs = []
+    for _, gi, pi in sorted(cands):
+        if gi in used_g or pi in used_p:
+            continue
+        used_g.add(gi)
+        used_p.add(pi)
+        pairs.append((gi, pi))
+    return sorted(pairs)
+
+
+def _touches(spans_a: Sequence[tuple[int, int]], spans_b: Sequence[tuple[int, int]]) -> bool:
+    return any(min(a1, b1) > max(a0, b0) for a0, a1 in spans_a for b0, b1 in spans_b)
+
+
+def attribution_scores(gold: Mapping[str, Sequence[AttributionSpan]],
+                       pred: Mapping[str, Sequence[AttributionSpan]]) -> dict:
+    """Quote/attribution extraction scored the way GenderGapTracker evaluates its quote extractor
+    (Asr et al., 2021, "The Gender Gap Tracker", PLOS ONE; its ``evaluate_quotes`` rules).
+
+    A predicted attribution matches a gold one when their content spans overlap by at least 0.3
+    of the longer span (lenient) or 0.8 (strict), one to one (:func:`match_attributions`).
+    Returned, micro-averaged over documents: ``lenient`` and ``strict`` :class:`Score`;
+    ``direct_recall`` (lenient, strict): the share of gold direct quotes matched; ``speaker``
+    (lenient, strict): speaker accuracy over matched pairs whose gold attribution names a source,
+    a pair being right when any of the predicted speaker's spans overlaps the gold source; and
+    ``speaker_pairs``: how many pairs that accuracy is over."""
+    out: dict = {}
+    n_gold = sum(len(v) for v in gold.values())
+    n_pred = sum(len(v) for v in pred.values())
+    n_direct = sum(1 for v in gold.values() for g in v if g.kind == "direct")
+    for name, thr in (("lenient", LENIENT), ("strict", STRICT)):
+        tp = direct = right = judged = 0
+        for doc in set(gold) | set(pred):
+            gs, ps = list(gold.get(doc, ())), list(pred.get(doc, ()))
+            pairs = match_attributions([(g.start, g.end) for g in gs], [(p.start, p.end) for p in ps], thr)
+            tp += len(pairs)
+            for gi, pi in pairs:
+                direct += gs[gi].kind == "direct"
+                if gs[gi].speaker:
+                    judged += 1
+                    right += _touches(gs[gi].speaker, ps[pi].speaker)
+        prec = tp / n_pred if n_pred else 0.0
+        rec = tp / n_gold if n_gold else 0.0
+        out[name] = Score(prec, rec, _f1(prec, rec), n_gold, n_pred)
+        out.setdefault("direct_recall", []).append(direct / n_direct if n_direct else 0.0)
+        out.setdefault("speaker", []).append(right / judged if judged else 0.0)
+        out.setdefault("speaker_pairs", []).append(judged)
+    for k in ("direct_recall", "speaker", "speaker_pairs"):
+        out[k] = tuple(out[k])
+    out["n_direct"] = n_direct
+    return out

@@ -41,6 +41,9 @@ TRAINERS["techniques-en"] = "slant.train.techniques:train"
 RESUMABLE = ("techniques", "techniques-en")  # trained in stages (--stages), resumable (--resume)
 TRAINERS["roles"] = "slant.train.roles:train"
 TRAINERS["subjectivity"] = "slant.train.subjectivity:train"
+TRAINERS["claims"] = "slant.train.claims:train"
 TRAINERS["genre"] = "slant.train.genre:train"
 TRAINERS["frames"] = "slant.train.frames:train"
 TRAINERS["narratives"] = "slant.train.narratives:train"
+# The quotes analyser's cue lexicon, harvested from PolNeAR train (spaCy only, no training stack).
+TRAINERS["quotes"] = "slant.train.quotes:train"

@@ -606,7 +606,9 @@ def write_card(out_dir: Path, scores: dict) -> None:
     r = json.loads((out_dir / "training.json").read_text("utf-8")) if (out_dir / "training.json").is_file() else {}
     recipe = (f"{r['epochs_done']} epochs ({r['steps']} steps of {r['batch']} windows), learning rate {r['lr']}, "
               f"the top {r['train_layers']} of 12 layers trained"
-              + (" from a cache of the frozen ones (the CPU recipe)" if r.get("cached") else "")) if r else ""
+              + (" from a cache of the frozen ones (the CPU recipe)" if r.get("cached") else "")
+              + ("; the schedule changed on resume, from " + " to ".join(f"{e}" for e in [*r["epochs_changed_from"], r["epochs"]])
+                 + " epochs" if r.get("epochs_changed_from") else "")) if r else ""
     card = f"""# Persuasion techniques, multilingual (multilingual-e5-small fine-tuned)
 
 - **Base**: {cfg['base']['model']}: 12 layers, 384 hidden, XLM-R SentencePiece vocabulary. The

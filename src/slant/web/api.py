@@ -232,10 +232,10 @@ async def analyze(request: Request) -> Response:
     return Response(art.to_json(), media_type="application/json")
 
 
-def _filters(source, date_from, date_to, technique, frame, narrative, actor) -> Filters:  # noqa: ANN001
+def _filters(source, date_from, date_to, technique, frame, narrative, actor, claims=False) -> Filters:  # noqa: ANN001
     return Filters(source=source or None, date_from=date_from or None, date_to=date_to or None,
                    technique=technique or None, frame=frame or None, narrative=narrative or None,
-                   actor=actor or None)
+                   actor=actor or None, claims=bool(claims))
 
 
 def corpus_of(request: Request):  # noqa: ANN201
@@ -253,6 +253,7 @@ Tech = Annotated[str | None, Query(max_length=200, description="Has this techniq
 Frame = Annotated[str | None, Query(max_length=200, description="Has this frame")]
 Narr = Annotated[str | None, Query(max_length=200, description="Has this narrative or subnarrative")]
 ActorQ = Annotated[str | None, Query(max_length=200, description="Names this actor")]
+ClaimsQ = Annotated[bool, Query(description="Has a sentence marked check-worthy (the claims layer)")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=100_000)]
 
@@ -260,9 +261,9 @@ Offset = Annotated[int, Query(ge=0, le=100_000)]
 @router.get("/articles", response_model=Page, summary="Search stored articles", responses={400: _ERR, 404: _ERR})
 def articles(request: Request, q: Q = None, source: Source = None, date_from: DateFrom = None,
              date_to: DateTo = None, technique: Tech = None, frame: Frame = None, narrative: Narr = None,
-             actor: ActorQ = None, limit: Limit = 20, offset: Offset = 0) -> dict:
+             actor: ActorQ = None, claims: ClaimsQ = False, limit: Limit = 20, offset: Offset = 0) -> dict:
     corpus = corpus_of(request)
-    return corpus.search(q, _filters(source, date_from, date_to, technique, frame, narrative, actor), limit, offset)
+    return corpus.search(q, _filters(source, date_from, date_to, technique, frame, narrative, actor, claims), limit, offset)
 
 
 @router.get("/articles/{article_id}", summary="One stored article", response_class=Response,
@@ -279,10 +280,10 @@ def article(request: Request, article_id: Annotated[str, Path(max_length=64)]) -
             "narrative or actor role", responses={400: _ERR, 404: _ERR})
 def stats(request: Request, by: Annotated[Literal[BY], Query()] = "technique", q: Q = None,  # type: ignore[valid-type]
           source: Source = None, date_from: DateFrom = None, date_to: DateTo = None, technique: Tech = None,
-          frame: Frame = None, narrative: Narr = None, actor: ActorQ = None,
+          frame: Frame = None, narrative: Narr = None, actor: ActorQ = None, claims: ClaimsQ = False,
           limit: Annotated[int | None, Query(ge=1, le=1000)] = None) -> dict:
     corpus = corpus_of(request)
-    return corpus.stats(by, q, _filters(source, date_from, date_to, technique, frame, narrative, actor), limit)
+    return corpus.stats(by, q, _filters(source, date_from, date_to, technique, frame, narrative, actor, claims), limit)
 
 
 @router.get("/dupes", response_model=DupesPage, summary="Near-duplicate groups, largest first",

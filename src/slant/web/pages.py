@@ -69,13 +69,14 @@ def corpus_page(request: Request, q: str | None = None, source: str | None = Non
                 date_from: Annotated[str | None, Query(pattern=_DATE + "|^$")] = None,
                 date_to: Annotated[str | None, Query(pattern=_DATE + "|^$")] = None,
                 technique: str | None = None, frame: str | None = None, narrative: str | None = None,
-                actor: str | None = None, offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
+                actor: str | None = None, claims: bool = False, offset: Annotated[int, Query(ge=0)] = 0) -> HTMLResponse:
     corpus = request.app.state.corpus
     form = {"q": q or "", "source": source or "", "date_from": date_from or "", "date_to": date_to or "",
-            "technique": technique or "", "frame": frame or "", "narrative": narrative or "", "actor": actor or ""}
+            "technique": technique or "", "frame": frame or "", "narrative": narrative or "", "actor": actor or "",
+            "claims": "1" if claims else ""}
     if corpus is None:
         return render(request, "corpus.html", form=form, results=None, stats=None, dupes=None, size=0)
-    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor)
+    filters = _filters(source, date_from, date_to, technique, frame, narrative, actor, claims)
     error = None
     try:
         results = corpus.search(q, filters, 25, offset)

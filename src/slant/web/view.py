@@ -21,6 +21,7 @@ import msgspec
 from markupsafe import Markup, escape
 
 from .. import lang, taxonomy
+from ..analysers.claims import POSITIVE as CLAIM
 from ..article import Article
 from ..display import human_label, shorten
 
@@ -84,8 +85,21 @@ class ParagraphView:
             if s.index < 0:
                 out.append(body)
                 continue
-            out.append(f'<span class="sent" id="s-{int(s.index)}">{body}</span>')
+            # A check-worthy claim gets a mark in the left margin (on the line where it starts) and a
+            # faint tint: neither covers the technique underlines, which are bottom borders.
+            claim = next((sc for sc in s.scores if sc["layer"] == "claims" and sc["label"] == CLAIM), None)
+            if claim is not None:
+                score = float(claim["score"])
+                out.append(f'<span class="claim-mark" aria-hidden="true" title="check-worthy claim {score:.2f}"></span>'
+                           f'<span class="sent claim" id="s-{int(s.index)}" data-claim="{score:.2f}">{body}</span>')
+            else:
+                out.append(f'<span class="sent" id="s-{int(s.index)}">{body}</span>')
             for sc in s.scores:
+                if sc["layer"] == "claims":  # only the check-worthy ones, as a badge "claim 0.87"
+                    if sc is claim:
+                        out.append(f'<span class="sscore claim-score" title="check-worthy claim (CheckThat! 2024 head)">'
+                                   f'claim {float(sc["score"]):.2f}</span>')
+                    continue
                 out.append(f'<span class="sscore" title="{escape(sc["layer"])} {float(sc["score"]):.2f}">'
                            f'{escape(sc["label"])}</span>')
         return Markup("".join(out))
