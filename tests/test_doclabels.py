@@ -22,6 +22,7 @@ from conftest import EXAMPLES, FIXTURES
 
 DL = FIXTURES / "doclabels"
 MODELS = Path(__file__).resolve().parent.parent / "src" / "slant" / "models"
+LANGS23 = ("en", "fr", "ge", "it", "po", "ru")
 
 
 # --- scoring -----------------------------------------------------------------------------------
@@ -277,17 +278,26 @@ def test_taxonomy_covers_every_english_label(shared_data):
 def test_validation_ids_exist_and_shipped_scores_meet_targets(shared_data):
     from slant.tasks import corpora
 
-    ids23 = {d.id for d in corpora.semeval2023_doc_labels(shared_data, 1)}
-    ids25 = {d.id for d in corpora.semeval2025_narratives(shared_data, "EN")}
     cfg = {n: json.loads((MODELS / n / "head.json").read_text()) for n in ("genre", "frames", "narratives")}
-    assert set(cfg["genre"]["validation"]) <= ids23 and len(cfg["genre"]["validation"]) > 50
-    assert set(cfg["narratives"]["validation"]) <= ids25 and len(cfg["narratives"]["validation"]) > 50
-    # the issue's targets, as measured by the trainer on these validation documents; genre misses
-    # its 0.60 (README, model card) but must beat "always opinion" (opinion F1 / 3, at most 0.33)
-    assert cfg["genre"]["scores"]["none"]["macro_f1"] > 0.34
-    assert cfg["frames"]["scores"]["micro_f1"] >= 0.65
-    assert cfg["narratives"]["scores"]["narratives_f1"] >= 0.45
-    assert cfg["narratives"]["scores"]["subnarratives_f1"] >= 0.30
+    for name, subtask in (("genre", 1), ("frames", 2)):
+        for lang, ids in cfg[name]["validation"].items():
+            split = cfg[name]["validation_split"][lang]
+            assert set(ids) <= {d.id for d in corpora.semeval2023_doc_labels(shared_data, subtask, lang, split)}, lang
+    assert len(cfg["genre"]["validation"]["en"]) > 50 and set(cfg["genre"]["validation"]) == set(LANGS23)
+    for lang, ids in cfg["narratives"]["validation"].items():
+        split = cfg["narratives"]["validation_split"][lang]
+        assert set(ids) <= {d.id for d in corpora.semeval2025_narratives(shared_data, lang, split)}, lang
+    # the scores the trainer measured on those documents: every head beats the organisers' baseline
+    # (or the trivial answer) in every language; English genre misses the issue's 0.60 (docs)
+    for lang, row in cfg["genre"]["scores"].items():
+        assert row["feed"]["macro_f1"] > row["majority_macro_f1"], lang
+        assert row["feed"]["macro_f1"] > row.get("baseline_macro_f1", 0), lang
+    for lang, row in cfg["frames"]["scores"].items():
+        assert row["micro_f1"] > max(row.get("baseline_micro_f1", 0), row["common_micro_f1"]), lang
+    assert cfg["frames"]["scores"]["en"]["micro_f1"] >= 0.65
+    for lang, row in cfg["narratives"]["scores"].items():
+        assert row["narratives_f1"] > row["baseline_other_narratives_f1"], lang
+    assert cfg["narratives"]["scores"]["EN"]["narratives_f1"] >= 0.45
 
 
 def test_a_head_fitted_on_another_encoder_is_refused(tmp_path):
