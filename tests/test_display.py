@@ -143,3 +143,76 @@ def test_search_without_a_query_cuts_the_opening_at_a_word_boundary(tmp_path, ca
     assert snippet.endswith("\u2026") and len(snippet) <= 120
     flat = " ".join(text.split())
     assert flat.startswith(snippet[:-1]) and flat[len(snippet) - 1] in " ,"
+
+
+def _crowded() -> Article:
+    """An article naming 30 people: Ada Zero with a role, the others with fewer mentions the later
+    they come (person 29 is mentioned once, person 1 29 times)."""
+    names = ["Ada Zero"] + [f"Person{i} Name" for i in range(1, 30)]
+    text = " ".join(names) + "."
+    art = Article(text=text)
+    art.actors = [Actor(id=i, name=n, type="PERSON", role="Protagonist" if i == 0 else None)
+                  for i, n in enumerate(names)]
+    starts = [text.index(n) for n in names]
+    art.entities = [Mention(start=starts[i], end=starts[i] + len(names[i]), type="PERSON", actor=i)
+                    for i in range(1, 30) for _ in range(30 - i)] + [
+        Mention(start=0, end=8, type="PERSON", actor=0)]
+    return art
+
+
+def test_a_page_with_many_names_lists_those_that_matter_and_folds_the_rest():
+    from slant.display import ACTORS_SHOWN
+    from slant.web.view import actors_view
+
+    art = _crowded()
+    order = [a["name"] for a in actors_view(art)]
+    assert order[0] == "Ada Zero"  # a role first, though mentioned once
+    assert order[1:4] == ["Person1 Name", "Person2 Name", "Person3 Name"]  # then by mentions
+    shown = _report(art)
+    table = shown[shown.index("Actors"):]
+    rows = [line for line in table.splitlines() if line.startswith("│")]
+    assert len(rows) == ACTORS_SHOWN
+    assert "Person29 Name" not in "".join(rows)
+    assert "10 more actors, mentioned less: Person20 Name, Person21 Name" in " ".join(table.split())
+
+
+class _Crowd:
+    """A user analyser that names the 30 people of ``_crowded`` in any text it is given."""
+
+    name = "crowd"
+    needs = ()
+    adds = ("entities", "actors")
+    version = "1"
+    languages = None
+
+    def __init__(self, **options):
+        self.options = options
+
+    def skip_reason(self, language):
+        return None
+
+    def load(self):
+        pass
+
+    def pipe(self, articles, batch_size=32):
+        for art in articles:
+            crowd = _crowded()
+            art.text, art.actors, art.entities = crowd.text, crowd.actors, crowd.entities
+            art.record("actors", self.name, self.version)
+            yield art
+
+
+def test_the_article_page_folds_the_actors_after_the_first_twenty():
+    from fastapi.testclient import TestClient
+
+    from slant.pipeline import Pipeline
+    from slant.web import create_app
+
+    with TestClient(create_app(pipeline=Pipeline([_Crowd()]))) as client:
+        page = client.post("/analyze", content=b"anything", headers={"content-type": "text/plain"})
+    assert page.status_code == 200
+    html = page.text
+    fold = html.index('<details class="more-actors" id="more-actors">')
+    assert "10 more, mentioned less" in html
+    card = lambda i: html.index(f'id="actor-{i}"')  # noqa: E731
+    assert card(0) < card(1) < card(19) < fold < card(20) < card(29)

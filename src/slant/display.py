@@ -59,6 +59,9 @@ def shorten_middle(text: str, width: int) -> str:
     return head + ELLIPSIS + tail.lstrip(_TRAILING)
 
 
+ACTORS_SHOWN = 20  # actors listed open in the report and on the page; the rest are folded
+
+
 def plural(n: int, noun: str) -> str:
     """"1 article", "2 articles", "1,024 articles"."""
     return f"{n:,} {noun}" + ("" if n == 1 else "s")

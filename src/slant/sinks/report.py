@@ -27,7 +27,7 @@ from rich.text import Text
 
 from ..analysers.claims import POSITIVE as CLAIM
 from ..article import Article
-from ..display import human_label, plural, shorten
+from ..display import ACTORS_SHOWN, human_label, plural, shorten
 
 _FALLBACK_COLOURS = ["red", "magenta", "yellow", "cyan", "green", "blue", "bright_red", "bright_magenta"]
 _EXCERPT = 90
@@ -243,7 +243,14 @@ def _actors_table(art: Article) -> Group | Table | None:
     settings = [a for a in art.actors if cast and not a.role and a.type in PLACE_TYPES]
     caption = "settings, places the story only happens in: " + ", ".join(
         f"{a.name} ({counts[a.id]})" for a in sorted(settings, key=lambda a: -counts[a.id])) if settings else None
-    shown = sorted((a for a in art.actors if a not in settings), key=lambda a: -counts[a.id])
+    ranked = sorted((a for a in art.actors if a not in settings), key=lambda a: (not a.role, -counts[a.id]))
+    # A page with hundreds of names: the actors that matter (a role, then mentions) get rows, the
+    # rest one line (the JSON keeps them all).
+    shown, folded = ranked[:ACTORS_SHOWN], ranked[ACTORS_SHOWN:]
+    if folded:
+        names = ", ".join(a.name for a in folded[:8]) + (", …" if len(folded) > 8 else "")
+        more = f"{plural(len(folded), 'more actor')}, mentioned less: {names} (all in --format json)"
+        caption = f"{caption}\n{more}" if caption else more
     t = Table(title="Actors", title_justify="left", caption=Text(caption) if caption else None,
               caption_justify="left")
     # The name is what a reader looks for: never squeezed below its longest word (or 24 columns).

@@ -32,7 +32,8 @@ def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLRespons
 def article_page(request: Request, art: Article, stored: bool) -> HTMLResponse:
     return render(
         request, "article.html", art=art, meta=art.meta, paragraphs=view.layout(art), categories=view.categories(),
-        labels=view.labels_by_task(art), actors=view.actors_view(art), quotes=view.quotes_view(art),
+        labels=view.labels_by_task(art), actors=view.actors_view(art), actors_shown=view.ACTORS_SHOWN,
+        quotes=view.quotes_view(art),
         others=view.other_layers(art), data=view.page_data(art), stored=stored, not_run=view.not_run_view(art),
         counts={c["index"]: sum(1 for t in art.techniques
                                 if view.technique_info().get(t.technique, {}).get("cat") == c["index"])

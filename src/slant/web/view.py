@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from .. import lang, taxonomy
 from ..analysers.claims import POSITIVE as CLAIM
 from ..article import Article
-from ..display import human_label, shorten
+from ..display import ACTORS_SHOWN, human_label, shorten
 
 # Layers with their own panel on the page; every other list layer is shown as a table.
 SHOWN = {"paragraphs", "sentences", "techniques", "paragraph_techniques", "entities", "actors", "quotes",
@@ -272,12 +272,21 @@ def labels_by_task(art: Article) -> dict[str, list[dict]]:
     return dict(sorted(out.items(), key=lambda kv: (order.get(kv[0], 9), kv[0])))
 
 
+def actor_order(art: Article) -> list[int]:
+    """Actor indices, those that matter first: a role, then more mentions, then first appearance."""
+    mentions: dict[int, int] = {}
+    for m in art.entities:
+        mentions[m.actor] = mentions.get(m.actor, 0) + 1
+    return sorted(range(len(art.actors)), key=lambda i: (not art.actors[i].role, -mentions.get(i, 0), i))
+
+
 def actors_view(art: Article) -> list[dict]:
     mentions: dict[int, int] = {}
     for m in art.entities:
         mentions[m.actor] = mentions.get(m.actor, 0) + 1
     out = []
-    for i, a in enumerate(art.actors):
+    for i in actor_order(art):
+        a = art.actors[i]
         out.append({"index": i, "name": a.name, "type": a.type, "aliases": a.aliases, "role": a.role,
                     "fine_roles": a.fine_roles, "scores": a.scores, "mentions": mentions.get(i, 0),
                     "evidence": [{"sentence": sentence_of(art, e.start), "text": shorten(art.span_text(e), 200)}

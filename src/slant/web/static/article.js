@@ -110,6 +110,7 @@
   function openActor(i) {
     var d = document.getElementById("actor-" + i);
     if (!d) return;
+    for (var up = d.parentElement; up; up = up.parentElement) if (up.tagName === "DETAILS") up.open = true;
     d.open = true;
     d.scrollIntoView({ behavior: "smooth", block: "nearest" });
   }
