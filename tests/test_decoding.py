@@ -116,10 +116,11 @@ def test_the_shared_example_with_a_stray_byte_keeps_its_dashes_quotes_and_speake
     def quotes(art: dict) -> list[tuple[str, str]]:
         names = [a["name"] for a in art["actors"]]
         return [(art["text"][q["start"]:q["end"]], names[q["speaker"]] if q.get("speaker", -1) >= 0 else "")
-                for q in art["quotes"]]
+                for q in art["quotes"] if q["kind"] == "direct"]
 
+    # the three dash quotes, the same in both (the indirect attributions around them too)
     assert len(quotes(read)) == 3 and quotes(read) == quotes(clean)
-    assert all(q["kind"] == "direct" for q in read["quotes"])
+    assert len(read["quotes"]) == len(clean["quotes"])
     actor_names = {a["name"] for a in read["actors"]}
     assert "Alexander Lukashenko" in actor_names and not any("\u00c4" in n for n in actor_names)
 

@@ -102,7 +102,7 @@ def test_report_shows_roles_with_the_sentences_that_cast_them(capsys, harbour):
     path = EXAMPLES / "harbour-deal-2023.txt"
     assert main(["analyze", str(path), "-a", "segment,entities,actors,roles"]) == 0
     out = capsys.readouterr().out
-    assert "cast by" in out
+    assert "Cast by (the sentences behind each role)" in out
     # each role with the model's probability for it (a report wide enough that no cell wraps)
     buf = io.StringIO()
     ReportSink(buf, width=240).write(harbour)

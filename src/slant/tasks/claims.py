@@ -13,6 +13,8 @@ check-worthy ("Yes") class, beside a TF-IDF logistic regression fitted on the sa
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import os
+import time
 from pathlib import Path
 from typing import TextIO
 
@@ -100,7 +102,6 @@ def evaluate_claims(data_dir: Path, split: str | None = None, **options) -> str:
     """F1 of the check-worthy class (official), precision and recall, of the shipped head and of a
     TF-IDF baseline fitted on the same train sentences, on slant's held-out parts."""
     from ..analysers.claims import MODEL_DIR, ClaimsModel
-    from ..train.claims import cached_features
     from .scoring import checkworthy_scores
 
     folder = Path(options.get("model") or MODEL_DIR)
@@ -161,3 +162,28 @@ def write_checkworthy(out: TextIO, rows: Sequence[tuple[str, bool]]) -> int:
     for sid, yes in rows:
         out.write(f"{sid}\t{'Yes' if yes else 'No'}\n")
     return len(rows)
+
+
+# --- features, cached per encoder (training and scoring read the same file) ---------------------
+
+CACHE = Path(os.environ.get("SLANT_CACHE", "runs")) / "claims"
+FEATURES = "checkthat2024-en-passages-g3-s40"  # passages: id gaps of at most 3, at most 40 sentences
+
+
+def cached_features(sentences: Sequence[LabelledSentence], encoder, log=print) -> dict[str, np.ndarray]:
+    """sentence id -> pooled features of every sentence (:func:`sentence_features`),
+    from ``runs/claims/<encoder sha>/`` when every id is there, else encoded and written there."""
+    from ..train.doclabels import _save, encoder_key
+
+    path = CACHE / encoder_key(encoder.folder) / f"{FEATURES}.npz"
+    if path.is_file():
+        cached = np.load(path)
+        done = {str(i): row for i, row in zip(cached["ids"], cached["x"])}
+        if all(s.id in done for s in sentences):
+            return done
+    t0 = time.time()
+    done = sentence_features(sentences, encoder, log=log)
+    _save(path, done)
+    if log:
+        log(f"  {len(done)} sentences encoded in passages ({time.time() - t0:.0f}s), cached in {path}")
+    return done

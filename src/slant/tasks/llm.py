@@ -22,10 +22,11 @@ def _task_articles(data_dir: Path, split: str, limit: int | None) -> list:
     from . import corpora
     from ..analysers.techniques import MODEL_DIR
 
-    parts = json.loads((MODEL_DIR / "split.json").read_text("utf-8"))
-    if split not in parts or not isinstance(parts[split], list):
+    from .techniques import split_ids
+
+    if split not in ("dev", "test"):
         raise SlantError(f"unknown split {split!r}; use dev or test (the shipped model's split)")
-    ids = set(parts[split])
+    ids = split_ids(MODEL_DIR / "split.json", split)
     tasks = sorted((t for t in corpora.semeval2023_techniques(data_dir) if t.id in ids), key=lambda t: t.id)
     if not tasks:
         raise SlantError(f"none of the {split} articles of {MODEL_DIR / 'split.json'} found under {data_dir}")
@@ -167,7 +168,8 @@ def compare_narratives(data_dir: Path, *, limit: int | None = None, **llm_option
     from ..llm.reader import LLMReader
 
     head = MODELS / "narratives" / "head.json"
-    ids = set(json.loads(head.read_text("utf-8")).get("validation", []))
+    val = json.loads(head.read_text("utf-8")).get("validation", [])
+    ids = set(val.get("EN", []) if isinstance(val, dict) else val)  # by language since the multilingual heads
     docs = sorted((d for d in corpora.semeval2025_narratives(data_dir, "EN") if d.id in ids), key=lambda d: d.id)
     if not docs:
         raise SlantError(f"none of the validation documents of {head} found under {data_dir}")

@@ -19,8 +19,6 @@ head and the TF-IDF baseline each fitted on four and scored on the fifth.
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,31 +29,11 @@ from ..analysers.claims import MODEL_DIR, POSITIVE
 from ..doclabels import ENCODER_DIR
 from ..encoder import OnnxEncoder
 from ..tasks import claims as task
-from ..tasks.corpora import LabelledSentence
 from ..tasks.scoring import checkworthy_scores
-from .doclabels import Basis, _save, encoder_key, fit_logistic, require_sklearn, save_head
+from .doclabels import Basis, encoder_key, fit_logistic, require_sklearn, save_head
 
-CACHE = Path(os.environ.get("SLANT_CACHE", "runs")) / "claims"
-FEATURES = "checkthat2024-en-passages-g3-s40"  # passages: id gaps of at most 3, at most 40 sentences
 C_GRID = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
 FOLDS = 5
-
-
-def cached_features(sentences: Sequence[LabelledSentence], encoder: OnnxEncoder, log=print) -> dict[str, np.ndarray]:
-    """sentence id -> pooled features of every sentence (``slant.tasks.claims.sentence_features``),
-    from ``runs/claims/<encoder sha>/`` when every id is there, else encoded and written there."""
-    path = CACHE / encoder_key(encoder.folder) / f"{FEATURES}.npz"
-    if path.is_file():
-        cached = np.load(path)
-        done = {str(i): row for i, row in zip(cached["ids"], cached["x"])}
-        if all(s.id in done for s in sentences):
-            return done
-    t0 = time.time()
-    done = task.sentence_features(sentences, encoder, log=log)
-    _save(path, done)
-    if log:
-        log(f"  {len(done)} sentences encoded in passages ({time.time() - t0:.0f}s), cached in {path}")
-    return done
 
 
 def _probs(w: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -79,7 +57,7 @@ def train(data_dir: Path, out_dir: Path | None = None, **options) -> None:
     encoder = OnnxEncoder(ENCODER_DIR)
     by_id, split = task.load_parts(Path(data_dir))
     print(f"claims: {', '.join(f'{k} {len(v)}' for k, v in split.items())} sentences", flush=True)
-    feats = cached_features(list(by_id.values()), encoder)
+    feats = task.cached_features(list(by_id.values()), encoder)
     x = lambda ids: np.stack([feats[i] for i in ids])  # noqa: E731
     gold = lambda ids: [by_id[i].label for i in ids]  # noqa: E731
     y = lambda ids: np.asarray([by_id[i].label == "Yes" for i in ids], dtype=int)  # noqa: E731
