@@ -27,10 +27,10 @@ def _head(task: str, options: dict) -> Head:
     return Head(Path(options.get("model") or MODELS / task))
 
 
-def _features(name: str, docs, log=None) -> np.ndarray:
-    from ..train.doclabels import corpus_features
+def _features(corpus: str, lang: str, split: str, docs, log=None) -> np.ndarray:
+    from ..train.doclabels import cache_name, corpus_features
 
-    return corpus_features(name, [(d.id, d.article) for d in docs], log=log)
+    return corpus_features(cache_name(corpus, lang, split), [(d.id, d.article) for d in docs], log=log)
 
 
 def _held_out(head: Head, data_dir: Path, lang: str | None, loader) -> list[tuple[str, list, str]]:
@@ -56,11 +56,6 @@ def _held_out(head: Head, data_dir: Path, lang: str | None, loader) -> list[tupl
     return out
 
 
-def _cache_name(prefix: str, lang: str, split: str) -> str:
-    name = f"{prefix}-{lang.lower()}"
-    return name if split == "train" else f"{name}-{split}"
-
-
 def _lang_title(code: str, docs, split: str) -> str:
     return f"{code}: {len(docs)} {'organisers dev' if split == 'dev' else 'held-out training'} documents"
 
@@ -79,7 +74,7 @@ def eval_genre(data_dir: Path, **options) -> str:
                      lambda lang, split: corpora.semeval2023_doc_labels(data_dir, 1, lang, split))
     lines = ["Genre, SemEval-2023 Task 3 subtask 1 (official measure: macro-F1 over the three genres)"]
     for lang, docs, split in sets:
-        logits = head.logits(_features(_cache_name("semeval2023", lang, split), docs))
+        logits = head.logits(_features("semeval2023", lang, split, docs))
         gold = [d.labels[0] for d in docs]
         lines += ["", f"{_lang_title(lang, docs, split)} ({', '.join(f'{k} {v}' for k, v in Counter(gold).most_common())})",
                   f"{'prior':<10}{'macro-F1':>9}" + "".join(f"{c + ' F1':>14}" for c in head.labels)]
@@ -111,7 +106,7 @@ def eval_frames(data_dir: Path, **options) -> str:
     t = float(head.config["threshold"])
     lines = [f"Frames, SemEval-2023 Task 3 subtask 2 (official measure: micro-F1 over article-frame pairs), threshold {t}"]
     for lang, docs, split in sets:
-        p = sigmoid(head.logits(_features(_cache_name("semeval2023", lang, split), docs)))
+        p = sigmoid(head.logits(_features("semeval2023", lang, split, docs)))
         gold = [d.labels for d in docs]
         pred = decide(p, t)
         sc = multilabel_micro(gold, pred)
@@ -147,7 +142,7 @@ def eval_narratives(data_dir: Path, **options) -> str:
     lines = ["Narratives, SemEval-2025 Task 10 subtask 2 (official measure: samples-F1, its standard deviation after /)", "",
              f"{'documents':<40}{'narratives':>14}{'sub-narratives':>16}{'always Other':>16}"]
     for lang, docs, split in sets:
-        p = sigmoid(head.logits(_features(_cache_name("semeval2025", lang, split), docs)))
+        p = sigmoid(head.logits(_features("semeval2025", lang, split, docs)))
         pn, ps = decode_all(p, cfg["narratives"], cfg["subnarratives"], cfg["parents"],
                             float(cfg["threshold_narrative"]), float(cfg["threshold_subnarrative"]))
         gn, gs = [d.labels for d in docs], [d.sublabels or [] for d in docs]

@@ -168,6 +168,13 @@ def heldout_ids(ids: Sequence[str], texts: dict[str, str], folder: Path = ENCODE
     return sorted(i for i in ids if i in held)
 
 
+def cache_name(corpus: str, lang: str, split: str = "train") -> str:
+    """The feature cache's name for one language and split of a corpus ("semeval2023-fr-dev"):
+    the trainers write it and ``slant eval`` reads it."""
+    name = f"{corpus}-{lang.lower()}"
+    return name if split == "train" else f"{name}-{split}"
+
+
 SEMEVAL2023_LANGS = ("en", "fr", "ge", "it", "po", "ru")
 SEMEVAL2025_LANGS = ("EN", "BG", "HI", "PT", "RU")
 
@@ -206,14 +213,13 @@ def semeval2023_sets(data_dir: Path, subtask: int, langs: Sequence[str] = SEMEVA
             if log:
                 log(f"  {lang}: not used ({exc})")
             continue
-        name = "semeval2023-en" if lang == "en" else f"semeval2023-{lang}"
-        x = corpus_features(name, [(d.id, d.article) for d in train], folder, log=log)
+        x = corpus_features(cache_name("semeval2023", lang), [(d.id, d.article) for d in train], folder, log=log)
         if lang == "en":
             val = set(heldout_ids([d.id for d in train], {d.id: d.article.text for d in train}, folder))
             held = np.array([d.id in val for d in train])
             out.append(LangSet(lang, train, x, held, "articles the encoder never trained on"))
         else:
-            xd = corpus_features(f"{name}-dev", [(d.id, d.article) for d in dev], folder, log=log)
+            xd = corpus_features(cache_name("semeval2023", lang, "dev"), [(d.id, d.article) for d in dev], folder, log=log)
             held = np.array([False] * len(train) + [True] * len(dev))
             out.append(LangSet(lang, train + dev, np.vstack([x, xd]), held, "organisers' dev", "dev"))
     if not out:

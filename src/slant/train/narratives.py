@@ -23,8 +23,8 @@ from ..analysers.narratives import OTHER, decode, load_semeval_taxonomy
 from ..doclabels import MODELS, sigmoid
 from ..tasks.scoring import samples_f1
 from ..errors import SlantError
-from .doclabels import (SEMEVAL2025_LANGS, LangSet, corpus_features, encoder_key, fit_ovr, kfold, require_sklearn,
-                        save_head, stacked, validation_ids, validation_splits)
+from .doclabels import (SEMEVAL2025_LANGS, LangSet, cache_name, corpus_features, encoder_key, fit_ovr, kfold,
+                        require_sklearn, save_head, stacked, validation_ids, validation_splits)
 
 C_GRID = (0.003, 0.03)
 T_GRID = np.round(np.arange(0.1, 0.75, 0.05), 2)
@@ -68,13 +68,12 @@ def language_sets(data_dir: Path, langs=SEMEVAL2025_LANGS, log=print) -> list[La
             if log:
                 log(f"  {lang}: not used ({exc})")
             continue
-        name = "semeval2025-en" if lang == "EN" else f"semeval2025-{lang.lower()}"
-        x = corpus_features(name, [(d.id, d.article) for d in train], log=log)
+        x = corpus_features(cache_name("semeval2025", lang), [(d.id, d.article) for d in train], log=log)
         if lang == "EN":
             val = set(split([d.id for d in train], {d.id: d.article.text for d in train})["validation"])
             out.append(LangSet(lang, train, x, np.array([d.id in val for d in train]), "20% of the training documents"))
         else:
-            xd = corpus_features(f"{name}-dev", [(d.id, d.article) for d in dev], log=log)
+            xd = corpus_features(cache_name("semeval2025", lang, "dev"), [(d.id, d.article) for d in dev], log=log)
             out.append(LangSet(lang, train + dev, np.vstack([x, xd]),
                                np.array([False] * len(train) + [True] * len(dev)), "organisers' dev", "dev"))
     if not out:
