@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from slant import cli
-from slant.analysers.claims import MODEL_DIR, NEGATIVE, POSITIVE, Claims
+from slant.analysers.claims import MODEL_DIR, NEGATIVE, POSITIVE, Claims, fragment
 from slant.article import Article, SentenceScore
 from slant.doclabels import ENCODER_DIR
 from slant.errors import SlantError
@@ -99,6 +99,20 @@ def test_claims_layer_round_trips():
     assert json.loads(art.to_json())["claims"][0]["label"] == POSITIVE
 
 
+@pytest.mark.parametrize("text, why", [
+    ("– says Politico, speaking about the loss of Putin’s policy – he supports the dictator.", "attribution"),
+    ("— said union leader Marek Dobrin at a rally outside the port gates on Monday.", "attribution"),
+    ("-- noted the minister before the meeting in Sochi.", "attribution"),
+    ("Trump tweeted.", "short"), ("WaPo reports:", "short"), ("Dalton Trumbo.", "short"), ("–Newsweek", "short"),
+    ("* * *", "short"), ("2", "short"), ("Iranian Aggression Intensifies", "short"),
+    ("More than 500 injured.", None), ("Unemployment fell to 3.5 percent.", None),
+    ("– Unemployment fell to 3.5 percent in May, the ministry said.", None),  # a dash, then a capital: a sentence
+    ("The talks – said to be secret – ended on Monday.", None),
+])
+def test_fragments_are_told_apart(text, why):
+    assert fragment(text) == why
+
+
 def _fitted_head(tmp_path: Path, threshold: float = 0.5) -> Path:
     """A claims head fitted here (least squares on the shipped encoder's features of the fixture
     sentences, read off one pass over them all): it scores the two sentences with figures high."""
@@ -145,6 +159,33 @@ def test_analyser_refuses_a_head_of_another_encoder(tmp_path):
     (folder / "head.json").write_text(json.dumps({**cfg, "encoder_sha": "0" * 16}))
     with pytest.raises(SlantError, match="another encoder"):
         Claims(model=str(folder)).load()
+
+
+@needs_encoder
+def test_lexical_layer_is_added_and_fragments_score_zero(tmp_path):
+    import slant
+    from slant.analysers.claims import LEXICAL_FILE, ClaimsModel
+    from slant.tfidf import TfidfLinear
+
+    folder = _fitted_head(tmp_path)
+    x = np.zeros((2, ClaimsModel(folder).head.weight.shape[0]), np.float32)
+    plain = ClaimsModel(folder).probs(x)
+    TfidfLinear(["percent"], np.ones(1), np.asarray([[6.0]]), np.zeros(1), [POSITIVE]).save(folder / LEXICAL_FILE)
+    cfg = json.loads((folder / "head.json").read_text())
+    (folder / "head.json").write_text(json.dumps({**cfg, "fusion": {"head": 1.0, "lexical": 1.0}}))
+    model = ClaimsModel(folder)
+    mixed = model.probs(x, ["Taxes rose 5 percent.", "We thank you all."])
+    assert mixed[0] > plain[0] and mixed[1] == pytest.approx(plain[1])  # the word adds 6 to the logit
+    with pytest.raises(SlantError, match="texts"):
+        model.probs(x)
+
+    text = ("Belarusians have always considered Russians to be their brothers, but this may change.\n\n"
+            "– emphasized the member of the opposition council Svetlana Alexievich.\n\nTrump tweeted.")
+    nlp = slant.load(analysers=["segment", "techniques"])
+    art = Claims(model=str(folder), threshold=0.0)(nlp(text))  # threshold 0: every real sentence is marked
+    got = [(art.text[c.start:c.end][:12], c.label, c.score) for c in art.claims]
+    assert got[0][1] == POSITIVE
+    assert got[1:] == [("– emphasized", NEGATIVE, 0.0), ("Trump tweete", NEGATIVE, 0.0)]
 
 
 @needs_head

@@ -139,6 +139,10 @@ def test_flat_tables_filters_and_stats_follow_the_layers(db_url, tmp_path):
         assert stats(store, "narrative").rows[0] == ("URW: Blaming the war on others", 2)
         assert stats(store, "actor-role").rows == [("Antagonist", 2, 2), ("Protagonist", 1, 1)]
         assert stats(store, "month").rows == [("2024-01", 1), ("2024-02", 1), ("2024-03", 1)]
+        # how one actor is cast, month by month: its own roles only, not its articles' other actors
+        berg = stats(store, "actor-role", filters=Filters(actor="berg"))
+        assert berg.columns == ["month", "Protagonist", "Antagonist", "Innocent", "uncast", "Antagonist share"]
+        assert berg.rows == [("2024-02", 1, 0, 0, 0, "0%"), ("2024-03", 0, 1, 0, 0, "100%")]
         assert stats(store, "technique", filters=Filters(frame="political")).rows == [
             ("Loaded_Language", 1, 1), ("Name_Calling-Labeling", 1, 1)]
         png = plot(stats(store, "technique"), tmp_path / "tech.png")

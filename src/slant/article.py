@@ -17,7 +17,7 @@ from typing import Literal
 
 import msgspec
 
-SCHEMA_VERSION = "1.3"  # 1.3: Quote.kind "belief", Quote.confidence; 1.2: Provenance.status and .reason
+SCHEMA_VERSION = "1.4"  # 1.4: Actor.castings; 1.3: Quote.kind "belief", Quote.confidence; 1.2: Provenance.status and .reason
 
 # Layer names, in the order the report shows them. Analysers declare the layers they need and add
 # with these names; "text" and "meta" are what every reader provides.
@@ -87,6 +87,16 @@ class Mention(Span, kw_only=True, omit_defaults=True):
     kind: Literal["name", "description", "pronoun", "alias", "metonym"] = "name"
 
 
+class Casting(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One way the text casts an actor: a main role, its fine roles, their probabilities and the
+    sentences behind it. An actor cast two ways (a victim here, a villain there) has two."""
+
+    role: str  # Protagonist | Antagonist | Innocent
+    fine_roles: list[str] = []
+    scores: dict[str, float] = {}
+    evidence: list[Span] = []
+
+
 class Actor(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Mentions grouped into one participant of the story, with how the text casts it."""
 
@@ -98,6 +108,7 @@ class Actor(msgspec.Struct, kw_only=True, omit_defaults=True):
     fine_roles: list[str] = []
     scores: dict[str, float] = {}
     evidence: list[Span] = []
+    castings: list[Casting] = []  # only when the text casts the actor more than one way; the first is role/evidence
 
 
 class Quote(Span, kw_only=True, omit_defaults=True):

@@ -56,6 +56,8 @@ def stats(store: Store, by: str, query: str | None = None, filters: Filters | No
         stmt = scoped(select(lb.c.label.label("key"), func.count(distinct(lb.c.article_id)).label("articles"))
                       .where(lb.c.task.in_(tasks)), lb.c.article_id).group_by(lb.c.label)
         columns = [by, "articles"]
+    elif by == "actor-role" and filters is not None and filters.actor:
+        return _actor_roles_by_month(store, filters.actor, ids, limit)
     elif by == "actor-role":
         key = func.coalesce(ac.c.role, "(none)")
         stmt = scoped(select(key.label("key"), func.count(distinct(ac.c.article_id)).label("articles"),
@@ -72,6 +74,38 @@ def stats(store: Store, by: str, query: str | None = None, filters: Filters | No
     with store.connect() as conn:
         rows = [tuple(r) for r in conn.execute(stmt)]
     return Table(by, columns, rows)
+
+
+ROLES = ("Protagonist", "Antagonist", "Innocent")
+
+
+def _actor_roles_by_month(store: Store, actor: str, ids, limit: int | None) -> Table:
+    """How the actors named like ``actor`` are cast, month by month: per month, the articles in
+    which the actor has each main role (an article casting it two ways counts under its first
+    casting), the articles where it is uncast, and the share cast as Antagonist."""
+    from .search import _like
+
+    a, ac = schema.articles, schema.actors
+    month = func.coalesce(func.substr(a.c.date, 1, 7), "(undated)")
+    stmt = (select(month.label("month"), func.coalesce(ac.c.role, "(none)").label("role"),
+                   func.count(distinct(ac.c.article_id)).label("articles"))
+            .select_from(ac.join(a, a.c.id == ac.c.article_id))
+            .where(_like(ac.c.name, actor)).group_by("month", "role").order_by("month"))
+    if ids is not None:
+        stmt = stmt.where(ac.c.article_id.in_(ids))
+    counts: dict[str, dict[str, int]] = {}
+    with store.connect() as conn:
+        for m, role, n in conn.execute(stmt):
+            counts.setdefault(m, {})[role] = int(n)
+    rows = []
+    for m in sorted(counts):
+        c = counts[m]
+        cast = sum(c.get(r, 0) for r in ROLES)
+        share = f"{c.get('Antagonist', 0) / cast:.0%}" if cast else "-"
+        rows.append((m, *(c.get(r, 0) for r in ROLES), c.get("(none)", 0), share))
+    if limit:
+        rows = rows[-limit:]  # the latest months
+    return Table(f"actor-role of {actor!r} by month", ["month", *ROLES, "uncast", "Antagonist share"], rows)
 
 
 def plot(table: Table, path: str | Path, title: str | None = None) -> Path:

@@ -264,6 +264,8 @@ def _actors_table(art: Article) -> Group | Table | None:
     for a in shown:
         # the role with its probability: the roles model is weak (README), so its doubt is shown
         role = f"{a.role} {a.scores[a.role]:.2f}" if a.role and a.role in a.scores else (a.role or "")
+        for c in a.castings[1:]:  # cast another way too (a victim here, a villain there): both shown
+            role += f"\nalso {c.role} {c.scores.get(c.role, 0):.2f}"
         t.add_row(Text(a.name), Text(a.type or ""), Text(role), Text(", ".join(a.fine_roles)), str(counts[a.id]),
                   Text(", ".join(a.aliases)))
     if not cast:
@@ -275,6 +277,9 @@ def _actors_table(art: Article) -> Group | Table | None:
     for a in shown:
         for k, e in enumerate(a.evidence):
             why.add_row(Text(a.name if k == 0 else ""), Text(f"“{_excerpt(art, e.start, e.end, 160)}”"))
+        for c in a.castings[1:]:
+            for k, e in enumerate(c.evidence):
+                why.add_row(Text(f"  as {c.role}" if k == 0 else ""), Text(f"“{_excerpt(art, e.start, e.end, 160)}”"))
     return Group(t, why) if why.row_count else t
 
 

@@ -121,8 +121,8 @@ def evaluate_claims(data_dir: Path, split: str | None = None, **options) -> str:
     for p in parts:
         sents = [by_id[i] for i in split_ids[p]]
         gold = [s.label for s in sents]
-        ours = model.probs(np.stack([feats[s.id] for s in sents]))
-        rows = [("claims head (encoder pass)", checkworthy_scores(gold, ["Yes" if q >= model.threshold else "No" for q in ours])),
+        ours = model.probs(np.stack([feats[s.id] for s in sents]), [s.text for s in sents])
+        rows = [("claims (encoder + lexical)" if model.lexical is not None else "claims head (encoder pass)", checkworthy_scores(gold, ["Yes" if q >= model.threshold else "No" for q in ours])),
                 (f"TF-IDF + LR (threshold {base_th:.2f})", checkworthy_scores(
                     gold, ["Yes" if q >= base_th else "No" for q in base([s.text for s in sents])]))]
         for k, (name, sc) in enumerate(rows):
@@ -153,7 +153,8 @@ def predict_checkthat_checkworthiness(inputs: list[Path], out: TextIO, **options
         seen.add(s.id)
     model = ClaimsModel(Path(options.get("model") or MODEL_DIR))
     feats = sentence_features(sents, model.encoder)
-    return write_checkworthy(out, [(s.id, float(model.probs(feats[s.id][None])[0]) >= model.threshold) for s in sents])
+    probs = model.probs(np.stack([feats[s.id] for s in sents]), [s.text for s in sents])
+    return write_checkworthy(out, [(s.id, float(p) >= model.threshold) for s, p in zip(sents, probs, strict=True)])
 
 
 def write_checkworthy(out: TextIO, rows: Sequence[tuple[str, bool]]) -> int:

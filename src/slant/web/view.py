@@ -290,7 +290,11 @@ def actors_view(art: Article) -> list[dict]:
         out.append({"index": i, "name": a.name, "type": a.type, "aliases": a.aliases, "role": a.role,
                     "fine_roles": a.fine_roles, "scores": a.scores, "mentions": mentions.get(i, 0),
                     "evidence": [{"sentence": sentence_of(art, e.start), "text": shorten(art.span_text(e), 200)}
-                                 for e in a.evidence]})
+                                 for e in a.evidence],
+                    # a second way the text casts the actor, with its own sentences
+                    "also": [{"role": c.role, "score": c.scores.get(c.role), "fine_roles": c.fine_roles,
+                              "evidence": [{"sentence": sentence_of(art, e.start), "text": shorten(art.span_text(e), 200)}
+                                           for e in c.evidence]} for c in a.castings[1:]]})
     return out
 
 
