@@ -7,7 +7,8 @@ articles when ../shared/data is present), in one run: the time of the ``techniqu
 segmented articles, then of each later head (``subjectivity``, ``claims``, and ``genre``,
 ``frames``, ``narratives`` when installed) on the same articles, which reuse the encoder pass.
 Prints each head's time as a share of the techniques time (targets: subjectivity and claims
-together <= 10%, all document labels together <= 20%). The best of ``--repeat`` runs is kept for
+together <= 10%, claims and the attribution tagger (the quotes analyser's learned part) together
+<= 10%, all document labels together <= 20%). The best of ``--repeat`` runs is kept for
 each, to shave off scheduler noise. ``claims`` and the document heads pool the same sentence
 features (``slant.doclabels``); each of ``claims`` and the first document head is timed with that
 pooling to do, so neither is credited with the other's work.
@@ -52,6 +53,28 @@ def articles(limit: int):
     return arts[:limit]
 
 
+class TaggerHead:
+    """The attribution tagger's share of the quotes analyser (tagger, decoding, linking) on the
+    encoder pass; the rest of that analyser is the parse-based rules, which read no encoder."""
+
+    name = "attributions"
+
+    def __init__(self):
+        from slant.attributions import Tagger
+
+        self.tagger = Tagger()
+
+    def load(self) -> None:
+        self.tagger._open()
+
+    def pipe(self, arts, batch_size: int = 16):
+        from slant.attributions import attributions
+
+        for a in arts:
+            a.__dict__["_learned"] = attributions(a, self.tagger)
+            yield a
+
+
 def timed(analyser, arts) -> float:
     t0 = time.perf_counter()
     for _ in analyser.pipe(arts, batch_size=16):
@@ -82,6 +105,12 @@ def main() -> None:
                 print(f"{name}: not timed: {exc}")
                 continue
             heads.append(h)
+    try:
+        heads.append(TaggerHead())
+        heads[-1].load()
+    except SlantError as exc:
+        heads.pop()
+        print(f"attributions: not timed: {exc}")
     timed(tech, [copy.deepcopy(a) for a in base[:2]])  # warm-up
     t_tech = min(timed(tech, [copy.deepcopy(a) for a in base]) for _ in range(args.repeat))
     encoded = [copy.deepcopy(a) for a in base]
@@ -92,6 +121,7 @@ def main() -> None:
     print(f"{'head':16} {'seconds':>8} {'share of techniques':>20}")
     doc_total = 0.0
     sentence_total = 0.0
+    fact_total = 0.0
     pooled_by = None
     for h in heads:
         for a in encoded:  # heads reuse the encoder pass left on the article
@@ -112,10 +142,15 @@ def main() -> None:
             doc_total += t
         if h.name in ("subjectivity", "claims"):
             sentence_total += t
+        if h.name in ("claims", "attributions"):
+            fact_total += t
         print(f"{h.name:16} {t:8.3f} {t / t_tech:19.1%}")
     if sentence_total:
         print(f"{'sentence heads':16} {sentence_total:8.3f} {sentence_total / t_tech:19.1%}   "
               "(subjectivity + claims, target <= 10%)")
+    if fact_total:
+        print(f"{'claims + tagger':16} {fact_total:8.3f} {fact_total / t_tech:19.1%}   "
+              "(check-worthy claims and the attribution tagger, target <= 10%)")
     if doc_total:
         print(f"{'document labels':16} {doc_total:8.3f} {doc_total / t_tech:19.1%}   (target <= 20%)")
     print("targets: subjectivity and claims together <= 10%, all document labels together <= 20%")

@@ -434,7 +434,8 @@ def predict(
     ("slant train techniques --resume", "continue the multilingual run from its last checkpoint"),
     ("slant train techniques --stages export,finish --out runs/model", "export and tune a run elsewhere"),
     ("slant train techniques --stages heads", "refit the heads that read the encoder"),
-    note="Tasks: techniques, techniques-en, roles, subjectivity, claims, genre, frames, narratives, quotes.",
+    ("slant train attributions --stages fit,export", "refit the attribution tagger on cached encoder states"),
+    note="Tasks: techniques, techniques-en, roles, subjectivity, claims, genre, frames, narratives, quotes, attributions.",
 ))
 def train(
     task: Annotated[str, typer.Argument(help="Model to rebuild, e.g. techniques.")],
@@ -442,7 +443,8 @@ def train(
     out: Annotated[Optional[Path], typer.Option("--out", help="Where to write the model (default: the package's model folder).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in the work folder from its last checkpoint.")] = False,
     stages: Annotated[Optional[str], typer.Option("--stages", help="Stages to run: fit,export,finish,heads (techniques; "
-                                                   "fit,export,lexical,sentences,finish for techniques-en).")] = None,
+                                                   "fit,export,lexical,sentences,finish for techniques-en; "
+                                                   "features,fit,export for attributions).")] = None,
 ) -> None:
     """Rebuild a shipped model from the annotated corpora (needs pip install 'slant[train]')."""
     from .tasks.corpora import data_dir

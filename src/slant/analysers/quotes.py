@@ -88,6 +88,11 @@ INDIRECT_CUES = CUE_VERBS - {"believe", "think", "ask", "post", "tweet", "read",
 PERSON_HEADS = PERSON_NOUNS | frozenset(
     "member laureate official adviser advisor ceo editor host analyst expert researcher professor".split()
 )
+# Languages the attribution tagger reads (it learned from English news; elsewhere the rules alone),
+# and how its attributions join the rules' (QuoteFinder._merge_learned).
+TAGGER_LANGUAGES = frozenset({"en"})
+POLICY = "prefer"
+LEARNED_MIN_CONFIDENCE = 0.7  # mean tag probability below which a tagger attribution is left out
 MIN_WORDS = 4  # a quoted phrase shorter than this is a scare quote or a name, not a quote
 _PAIRS = {"\u201c": "\u201d\u201c", "\u201e": "\u201c\u201d", "\u00ab": "\u00bb", '"': '"', "\u2018": "\u2019"}
 _OPENERS = re.compile("[\u201c\u201e\u00ab\"\u2018]")
@@ -278,6 +283,18 @@ def quote_marks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+def _marked(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The parts of ``text[start:end]`` inside quotation marks (paired within its paragraphs)."""
+    out = []
+    pos = text.rfind("\n", 0, start) + 1
+    while pos < end:
+        stop = text.find("\n", pos)
+        stop = len(text) if stop < 0 else stop
+        out += [(max(a, start), min(b, end)) for a, b in quote_marks(text, pos, stop) if a < end and start < b]
+        pos = stop + 1
+    return out
+
+
 def _quotable(content: str) -> bool:
     """Long enough to be speech: MIN_WORDS words, or a short full sentence ("Nobody asked us.")."""
     words = content.split()
@@ -431,7 +448,10 @@ class QuoteFinder:
         self.learned = cue_lexicon() if learned is None else learned
         self.objects = object_cues() if objects is None else objects
 
-    def __call__(self, art: Article, doc) -> list[Quote]:
+    def __call__(self, art: Article, doc, learned: list | None = None, policy: str = "prefer") -> list[Quote]:
+        """The quotes of ``art`` (``doc``: its parse). ``learned``: the attribution tagger's
+        attributions (:func:`slant.attributions.attributions`), merged with the rules' by
+        ``policy`` (:meth:`_merge_learned`)."""
         if not art.text.strip():
             return []
         cues = LANGUAGES.get(doc.lang_, ENGLISH)  # the rules follow the parser's conventions
@@ -529,10 +549,55 @@ class QuoteFinder:
                 elif cues is ENGLISH and tok.pos_ == "VERB" and tok.lemma_.lower() in self.learned:
                     self._reported(doc, art, sent, tok, found, claimed, free, paragraphs,
                                    learned=self.learned[tok.lemma_.lower()])
+        if learned:
+            self._merge_learned(art, doc, learned, found, claimed, policy)
         found.sort(key=lambda f: (f.start, f.end))
         quotes = [self._quote(art, doc, f, cues) for f in found]
         self._carry_speakers(art, quotes, para_of, cues, doc)
         return quotes
+
+    @staticmethod
+    def _merge_learned(art: Article, doc, learned: list, found: list[_Found], claimed: list[tuple[int, int]],
+                       policy: str = "prefer") -> None:
+        """Join the tagger's attributions to what the rules found. A tagger attribution with no cue,
+        or less confident than ``LEARNED_MIN_CONFIDENCE``, is left out (headlines are read: "Orban
+        says sanctions hurt Europe" is an attribution, as PolNeAR marks it). ``add``: one the rules have
+        not covered (no rule quote overlaps its content) is added. ``prefer``: in addition, rule
+        quotes its content overlaps give way to it (its content, cue and source, as PolNeAR marks
+        them), except a direct quote whose speaker the rules named (quotation marks with a cue,
+        dashes, signatures, posts); where the tagger found no source, the speaker of the rule quote
+        it replaces is kept."""
+        for g in learned:
+            if g.cue is None or g.confidence < LEARNED_MIN_CONFIDENCE:
+                continue
+            s, e = g.start, g.end
+            inner = [f for f in found if f.start < e and s < f.end]
+            if inner and policy != "prefer":
+                continue
+            if any(f.kind == "direct" and (f.speaker_tok is not None or f.speaker_chars is not None) for f in inner):
+                continue
+            for f in inner:
+                found.remove(f)
+                claimed.remove((f.start, f.end))
+            cue = src = phrase = chars = None
+            span = doc.char_span(*g.cue, alignment_mode="expand")
+            if span is not None and len(span):
+                # the lexical verb of the cue ("has promised": promise), else its head
+                cue = next((t for t in span if t.pos_ == "VERB"), span.root)
+            if g.source is not None:
+                span = doc.char_span(*g.source, alignment_mode="expand")
+                if span is not None and len(span):
+                    src, phrase = span.root, (span.start, span.end)
+            if src is None:
+                had = next((f for f in inner if f.speaker_tok is not None or f.speaker_chars is not None), None)
+                if had is not None:
+                    src, phrase, chars = had.speaker_tok, had.speaker_phrase, had.speaker_chars
+            lemma = cue.lemma_.lower() if cue is not None else ""
+            quoted = sum(b - a for a, b in _marked(art.text, s, e))
+            kind = "direct" if quoted >= 0.8 * (e - s) else "belief" if lemma in BELIEF_CUES else "indirect"
+            found.append(_Found(s, e, kind, speaker_tok=src, speaker_phrase=phrase, cue=cue, speaker_chars=chars,
+                                confidence=round(g.confidence, 3)))
+            claimed.append((s, e))
 
     def _direct(self, doc, text: str, s: int, e: int, spans, cues: Cues = ENGLISH) -> _Found:
         f = _Found(s, e, "direct")
@@ -913,7 +978,7 @@ class Quotes(Analyser):
     """Direct and indirect quotes with speaker, cue verb, and the actor who speaks."""
 
     name = "quotes"
-    needs = ("paragraphs", "actors")
+    needs = ("paragraphs", "sentences", "actors")
     adds = ("quotes",)
     version = "1"
     languages = frozenset(LANGUAGES)  # and only where a spaCy pipeline is installed
@@ -922,16 +987,40 @@ class Quotes(Analyser):
         super().__init__(model=model, **options)
         self.model = model
         self._finder = QuoteFinder()
+        self._tagger = None
+        self._encoder = None
 
     def skip_reason(self, language: str | None) -> str | None:
         return parse.skip_reason(language, self.model) or super().skip_reason(language)
 
     def load(self) -> None:
         parse.load_nlp(self.model)
+        if self.options.get("learned", True) and self._tagger is None:
+            from ..attributions import MODEL_DIR, Tagger
+            from ..doclabels import ENCODER_DIR
+            from ..encoder import OnnxEncoder
+
+            self._tagger = Tagger(self.options.get("tagger", MODEL_DIR))
+            self._encoder = OnnxEncoder(self.options.get("encoder", ENCODER_DIR), threads=self.options.get("threads"))
+            self._tagger.check_encoder(self._encoder)
 
     def pipe(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[Article]:
+        from ..attributions import attributions
+        from ..doclabels import encode_missing
+
+        self.load()
         arts = list(articles)
+        tagged = [a for a in arts if a.meta.language in TAGGER_LANGUAGES or a.meta.language is None] \
+            if self._tagger is not None else []
+        reads = {id(a) for a in tagged}
+        if tagged:
+            encode_missing(self._encoder, tagged)  # nothing to do after the techniques analyser
+        policy = self.options.get("policy", POLICY)
         for art, doc in zip(arts, parse.docs(arts, self.model, batch_size), strict=True):
-            art.quotes = self._finder(art, doc)
-            art.record("quotes", self.name, self.version, model=parse.model_of(art, self.model))
+            learned = attributions(art, self._tagger) if id(art) in reads else None
+            art.quotes = self._finder(art, doc, learned, policy)
+            model = parse.model_of(art, self.model)
+            if learned is not None:
+                model = f"{model}+attributions@{self._tagger.version}"
+            art.record("quotes", self.name, self.version, model=model)
             yield art

@@ -136,20 +136,16 @@ def reported_speech(q) -> bool:
     return q.kind == "direct" or q.cue_text == "according to" or (q.kind == "indirect" and q.cue_text in CUE_VERBS)
 
 
-def slant_quotes(texts: dict[str, str], speech_only: bool = True) -> dict[str, list[tuple[int, int, list[str]]]]:
-    """slant's quotes of each text, as the scorer takes them; with ``speech_only``, only those the
-    hand-made set's scope covers (:func:`reported_speech`)."""
-    from ..analysers.actors import Actors
-    from ..analysers.entities import Entities
-    from ..analysers.quotes import Quotes
-    from ..analysers.segment import Segmenter
+def slant_quotes(texts: dict[str, str], speech_only: bool = True, analyse=None) -> dict[str, list[tuple[int, int, list[str]]]]:
+    """slant's quotes of each text (run through ``analyse``, default :func:`quote_pipeline`), as
+    the scorer takes them; with ``speech_only``, only those the hand-made set's scope covers
+    (:func:`reported_speech`)."""
     from ..article import Article
-    from ..pipeline import Pipeline
 
-    nlp = Pipeline([Segmenter(), Entities(), Actors(), Quotes()])
+    analyse = analyse or quote_pipeline().pipe
     docs = list(texts)
     out = {}
-    for d, art in zip(docs, nlp.pipe(Article(text=texts[d]) for d in docs), strict=True):
+    for d, art in zip(docs, analyse(Article(text=texts[d]) for d in docs), strict=True):
         rows = []
         for q in art.quotes:
             if speech_only and not reported_speech(q):
@@ -179,15 +175,16 @@ def quotes_report(scores: dict, name: str = "slant") -> str:
     ])
 
 
-def quote_pipeline():
-    """The analysers ``slant eval quotes`` runs: segmenter, entities, actors, quotes."""
+def quote_pipeline(**options):
+    """The analysers ``slant eval quotes`` runs: segmenter, entities, actors, quotes (``options``
+    go to the quotes analyser: ``learned=False`` for the rules alone)."""
     from ..analysers.actors import Actors
     from ..analysers.entities import Entities
     from ..analysers.quotes import Quotes
     from ..analysers.segment import Segmenter
     from ..pipeline import Pipeline
 
-    return Pipeline([Segmenter(), Entities(), Actors(), Quotes()])
+    return Pipeline([Segmenter(), Entities(), Actors(), Quotes(**options)])
 
 
 def predicted_attributions(art, join: bool = True) -> list[AttributionSpan]:
@@ -219,14 +216,30 @@ def gold_attributions(items) -> dict[str, list[AttributionSpan]]:
             for it in items}
 
 
-def polnear_predictions(items, analyse=None) -> dict[str, list[AttributionSpan]]:
+def polnear_predictions(items, analyse=None, keep: list | None = None) -> dict[str, list[AttributionSpan]]:
     """Each PolNeAR article's text run through ``analyse`` (Articles in, analysed Articles out;
-    default :func:`quote_pipeline`), its quotes as the scorer takes them."""
+    default :func:`quote_pipeline`), its quotes as the scorer takes them; ``keep``, a list, gets
+    the analysed Articles."""
     from ..article import Article, Meta
 
     analyse = analyse or quote_pipeline().pipe
     fresh = [Article(text=it.article.text, meta=Meta(language="en", extra=dict(it.article.meta.extra))) for it in items]
-    return {it.id: predicted_attributions(art) for it, art in zip(items, analyse(fresh), strict=True)}
+    out = {}
+    for it, art in zip(items, analyse(fresh), strict=True):
+        out[it.id] = predicted_attributions(art)
+        if keep is not None:
+            keep.append(art)
+    return out
+
+
+def tagger_predictions(items, arts) -> dict[str, list[AttributionSpan]]:
+    """The attribution tagger's own attributions of analysed Articles (encoded and segmented),
+    before the quotes analyser merges them with the rules: the source span is the speaker."""
+    from ..attributions import Tagger, attributions
+
+    tagger = Tagger()
+    return {it.id: [AttributionSpan(g.start, g.end, (g.source,) if g.source else (), "")
+                    for g in attributions(art, tagger)] for it, art in zip(items, arts, strict=True)}
 
 
 def attribution_report(rows: list[tuple[str, dict]], title: str) -> str:
@@ -244,16 +257,23 @@ def attribution_report(rows: list[tuple[str, dict]], title: str) -> str:
 
 
 def evaluate_polnear(data_dir: Path, split: str = "dev", limit: int | None = None) -> tuple[str, dict]:
-    """slant's quotes on PolNeAR ``split``, scored with GenderGapTracker's rules: (table, scores)."""
+    """slant's quotes on PolNeAR ``split``, scored with GenderGapTracker's rules: (table, scores of
+    the default analyser). Rows: the rules alone, the attribution tagger alone, and both merged
+    (what the quotes analyser gives by default)."""
     from .corpora import polnear
 
     items = polnear(data_dir, split=split, limit=limit)
     gold = gold_attributions(items)
-    scores = attribution_scores(gold, polnear_predictions(items))
+    rules = attribution_scores(gold, polnear_predictions(items, quote_pipeline(learned=False).pipe))
+    arts: list = []
+    scores = attribution_scores(gold, polnear_predictions(items, keep=arts))
+    tagger = attribution_scores(gold, tagger_predictions(items, arts))
     n = sum(len(v) for v in gold.values())
     title = (f"Attribution, PolNeAR {split}: {n} attributions ({scores['n_direct']} direct) in {len(items)} articles "
              f"(slant: {scores['lenient'].n_pred} quotes)")
-    return attribution_report([("slant quotes", scores)], title), scores
+    rows = [("rules (parse, learned cue lexicon)", rules), ("attribution tagger alone", tagger),
+            ("slant quotes: rules + tagger", scores)]
+    return attribution_report(rows, title), scores
 
 
 def evaluate_quotes(data_dir: Path, gold: str | Path | None = None, split: str | None = None,
@@ -268,7 +288,9 @@ def evaluate_quotes(data_dir: Path, gold: str | Path | None = None, split: str |
     try:
         g = load_quote_gold(gold)
         texts = semeval2025_texts(data_dir, [q.doc for q in g])
-        parts.append(quotes_report(score_quotes(g, slant_quotes(texts))))
+        parts.append(quotes_report(score_quotes(g, slant_quotes(texts, analyse=quote_pipeline(learned=False).pipe)),
+                                   "rules alone"))
+        parts.append(quotes_report(score_quotes(g, slant_quotes(texts)), "slant quotes: rules + tagger"))
     except SlantError as e:
         parts.append(f"hand-made gold set not scored: {e}")
     return "\n\n".join(parts)

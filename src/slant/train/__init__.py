@@ -38,7 +38,9 @@ def train(task: str, data_dir: Path, out_dir: Path | None = None, **options) -> 
 # "techniques-en" is the English MiniLM recipe it replaces, kept to reproduce the comparison.
 TRAINERS["techniques"] = "slant.train.multilingual:train"
 TRAINERS["techniques-en"] = "slant.train.techniques:train"
-RESUMABLE = ("techniques", "techniques-en")  # trained in stages (--stages), resumable (--resume)
+# The attribution tagger over the shared encoder pass, trained on PolNeAR train (resumable, in stages).
+TRAINERS["attributions"] = "slant.train.attributions:train"
+RESUMABLE = ("techniques", "techniques-en", "attributions")  # trained in stages (--stages), resumable (--resume)
 TRAINERS["roles"] = "slant.train.roles:train"
 TRAINERS["subjectivity"] = "slant.train.subjectivity:train"
 TRAINERS["claims"] = "slant.train.claims:train"
