@@ -13,6 +13,7 @@ and a cue takes the source nearest to it in its sentence. The quotes analyser
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -173,11 +174,15 @@ class Linked:
         return self.content[-1][1]
 
 
-def _index(bounds: list[tuple[int, int]], offset: int) -> int:
-    for i, (s, e) in enumerate(bounds):
-        if s <= offset < e:
-            return i
-    return -1
+def _locator(bounds: list[tuple[int, int]]):
+    """offset -> index of the range of ``bounds`` (sorted, disjoint) holding it, or -1."""
+    starts = [s for s, _ in bounds]
+
+    def find(offset: int) -> int:
+        i = bisect_right(starts, offset) - 1
+        return i if i >= 0 and offset < bounds[i][1] else -1
+
+    return find
 
 
 def link(found: list[tuple[str, int, int, float]], sentences: list[tuple[int, int]],
@@ -188,10 +193,15 @@ def link(found: list[tuple[str, int, int, float]], sentences: list[tuple[int, in
     alone (no cue, no source). Each cue takes the nearest source of its sentence. With ``text``,
     an attribution whose content pieces hold fewer than ``min_words`` words in all is dropped
     (a stray "that" or "the" the tagger split off a content)."""
-    sent = lambda o: _index(sentences, o)  # noqa: E731
-    para = lambda o: _index(paragraphs, o)  # noqa: E731
+    sent, para = _locator(sentences), _locator(paragraphs)
     cues = [(s, e, p) for r, s, e, p in found if r == "cue"]
     sources = [(s, e, p) for r, s, e, p in found if r == "source"]
+    cues_in: dict[int, list[int]] = {}
+    for c, (s, _, _) in enumerate(cues):
+        cues_in.setdefault(sent(s), []).append(c)
+    sources_in: dict[int, list[tuple[int, int, float]]] = {}
+    for x in sources:
+        sources_in.setdefault(sent(x[0]), []).append(x)
     groups: dict[int, Linked] = {}
     alone: list[Linked] = []
 
@@ -202,11 +212,11 @@ def link(found: list[tuple[str, int, int, float]], sentences: list[tuple[int, in
         if r != "content":
             continue
         si = sent(s)
-        mine = [c for c in range(len(cues)) if sent(cues[c][0]) == si and si >= 0]
+        mine = cues_in.get(si, []) if si >= 0 else []
         if not mine and si >= 0:
             pi = para(s)
             for other in (si - 1, si + 1, sent(e - 1)):
-                near = [c for c in range(len(cues)) if sent(cues[c][0]) == other and para(cues[c][0]) == pi]
+                near = [c for c in cues_in.get(other, []) if other >= 0 and para(cues[c][0]) == pi]
                 if near:
                     mine = near
                     break
@@ -223,8 +233,7 @@ def link(found: list[tuple[str, int, int, float]], sentences: list[tuple[int, in
     for g in out:
         g.content.sort()
         if g.cue is not None:
-            si = sent(g.cue[0])
-            mine = [x for x in sources if sent(x[0]) == si]
+            mine = sources_in.get(sent(g.cue[0]), [])
             if mine:
                 best = min(mine, key=lambda x: gap(x[:2], g.cue))
                 g.source = best[:2]

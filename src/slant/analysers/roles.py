@@ -265,6 +265,13 @@ class Roles(Analyser):
         self.encoder_dir = encoder
         self.encoder = None
 
+    def skip_reason(self, language: str | None) -> str | None:
+        """The roles of a language cast the actors its parse finds: with no spaCy pipeline, the
+        reason is the parse's, as for the actors analyser (the model itself reads any language)."""
+        from . import parse
+
+        return parse.skip_reason(language)
+
     def load(self) -> None:
         if self.encoder is None:
             from ..doclabels import ENCODER_DIR, check_encoder
