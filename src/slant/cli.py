@@ -23,11 +23,12 @@ from .errors import InputError, SlantError, SlantWarning
 
 # Known names of `slant eval` and `slant predict`, for their help (the registries live in
 # slant.tasks, which this module imports only when a command runs; a test keeps both in step).
-EVAL_TASKS = ("techniques", "subjectivity", "claims", "genre", "frames", "narratives", "roles", "quotes", "explain")
+EVAL_TASKS = ("techniques", "subjectivity", "claims", "genre", "frames", "narratives", "roles", "quotes", "explain",
+              "similarity", "stories")
 LANG_EVAL_TASKS = ("techniques", "subjectivity", "genre", "frames", "narratives")  # scored in several languages
 PREDICT_FORMATS = ("semeval2023-st3", "semeval2020-flc", "semeval2020-tc", "semeval2023-st1", "semeval2023-st2",
                    "semeval2025-st1", "semeval2025-st2", "checkthat-subjectivity",
-                   "checkthat-checkworthiness")
+                   "checkthat-checkworthiness", "semeval2022-task8")
 
 
 def examples(*rows: tuple[str, str], note: str = "") -> str:
@@ -363,6 +364,7 @@ def graph(
     ("slant eval techniques --lang fr", "French dev articles, beside the organisers' baseline"),
     ("slant eval subjectivity --split dev", "CheckThat! 2025 macro-F1 on the dev part"),
     ("slant eval frames --lang po", "Polish dev articles, beside the organisers' baseline"),
+    ("slant eval similarity", "SemEval-2022 Task 8 Pearson r, validation pairs"),
     ("slant eval techniques --llm http://127.0.0.1:8080/v1 --limit 5", "an LLM beside the model"),
     note="Tasks: " + ", ".join(EVAL_TASKS) + ".",
 ))
@@ -409,6 +411,7 @@ def eval_(
     ("slant predict semeval2023-st3 dev-articles/ -o st3.txt", "id, paragraph, techniques"),
     ("slant predict semeval2020-tc articles/ --template spans.txt", "a label for each given span"),
     ("slant predict semeval2025-st1 docs/ --mentions entities.txt", "roles of given mentions"),
+    ("slant predict semeval2022-task8 pairs.jsonl", "pair_id, Overall (1 similar .. 4 not)"),
     note="Formats: " + ", ".join(PREDICT_FORMATS) + ".",
 ))
 def predict(
@@ -435,7 +438,7 @@ def predict(
     ("slant train techniques --stages export,finish --out runs/model", "export and tune a run elsewhere"),
     ("slant train techniques --stages heads", "refit the heads that read the encoder"),
     ("slant train attributions --stages fit,export", "refit the attribution tagger on cached encoder states"),
-    note="Tasks: techniques, techniques-en, roles, subjectivity, claims, genre, frames, narratives, quotes, attributions.",
+    note="Tasks: techniques, techniques-en, roles, subjectivity, claims, genre, frames, narratives, quotes, attributions, similarity, stories.",
 ))
 def train(
     task: Annotated[str, typer.Argument(help="Model to rebuild, e.g. techniques.")],
@@ -608,6 +611,54 @@ def _term_as_interrupt():  # noqa: ANN202
         yield
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+@app.command(epilog=examples(
+    ("slant compare original.txt retelling.txt", "kept, added and dropped sentences"),
+    ("slant compare a.html b.txt --keep 0.6", "a stricter match"),
+))
+def compare(
+    original: Annotated[Path, typer.Argument(help="The article retold (A).")],
+    retelling: Annotated[Path, typer.Argument(help="The article that retells it (B), in any language.")],
+    keep: Annotated[Optional[float], typer.Option("--keep", help="Sentence similarity from which a sentence is kept "
+                                                 "(0..1, default 0.4).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Sentences to show in each list.")] = 12,
+) -> None:
+    """How close two articles' stories are, and what the retelling kept, added and dropped."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from .compare import KEEP, analyse, compare as run_compare
+    from .display import shorten
+    from .lang import detect_language
+    from .readers import read_path
+
+    arts = []
+    for path in (original, retelling):
+        found = read_path(path)
+        if len(found) != 1:
+            raise InputError(str(path), f"holds {plural(len(found), 'article')}; compare reads one article a file")
+        art = found[0]
+        art.meta.language = art.meta.language or detect_language(art.text)
+        arts.append(art)
+    a, b = analyse(*arts)
+    result = run_compare(a, b, keep=KEEP if keep is None else keep)
+    console = Console(width=max(100, Console().width))
+    console.print(Text(f"story similarity {result.similarity:.2f}  (SemEval-2022 Overall {result.overall:.2f}: "
+                       f"1 = the same story .. 4 = unrelated; {a.meta.language or '?'} / {b.meta.language or '?'})"))
+    console.print(Text(f"{plural(len(result.kept), 'sentence')} kept, {len(result.added)} added, "
+                       f"{len(result.dropped)} dropped", style="bold"))
+    console.print(Text("\nadded in the retelling (techniques first):", style="bold"))
+    for m in result.added[:limit]:
+        tag = f"  [{', '.join(m.techniques)}]" if m.techniques else ""
+        console.print(Text(f"  + {shorten(m.text, 150)}{tag}"))
+    console.print(Text("\nkept (retelling <- original, similarity):", style="bold"))
+    for m in result.kept[:limit]:
+        src = result.a_sentences[m.match].text if m.match is not None else ""
+        console.print(Text(f"  = {shorten(m.text, 90)}\n      <- {shorten(src, 90)}  ({m.similarity:.2f})"))
+    console.print(Text("\ndropped from the original:", style="bold"))
+    for m in result.dropped[:limit]:
+        console.print(Text(f"  - {shorten(m.text, 150)}"))
 
 
 @app.command(epilog=examples(

@@ -35,6 +35,14 @@ def _narratives(data_dir: Path, **options) -> str:
     return doclabels.eval_narratives(data_dir, **options)
 
 
+def _similarity(data_dir, **options) -> str:
+    """Story similarity's table (:func:`slant.train.stories.evaluate_similarity`: it reads the
+    trainer's cache of encoder states)."""
+    from ..train.stories import evaluate_similarity
+
+    return evaluate_similarity(data_dir, **options)
+
+
 EVALUATORS: dict[str, Callable[..., str]] = {
     # persuasion techniques (SemEval-2023 Task 3 subtask 3, SemEval-2020 Task 11)
     "techniques": _techniques,
@@ -51,6 +59,9 @@ EVALUATORS: dict[str, Callable[..., str]] = {
     "genre": doclabels.eval_genre,
     "frames": doclabels.eval_frames,
     "narratives": _narratives,
+    # story similarity (SemEval-2022 Task 8; cross-lingual stand-in from SemEval-2025 Task 10)
+    "similarity": _similarity,
+    "stories": _similarity,
 }
 
 

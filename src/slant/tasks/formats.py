@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import SlantError
-from . import claims, doclabels, roles, subjectivity, techniques
+from . import claims, doclabels, roles, stories, subjectivity, techniques
 
 PREDICTORS: dict[str, Callable[..., int]] = {
     # persuasion techniques: SemEval-2023 Task 3 subtask 3, SemEval-2020 Task 11
@@ -31,6 +31,8 @@ PREDICTORS: dict[str, Callable[..., int]] = {
     "semeval2023-st1": doclabels.predict_st1,
     "semeval2023-st2": doclabels.predict_st2,
     "semeval2025-st2": doclabels.predict_narratives,
+    # story similarity: SemEval-2022 Task 8 (pairs in, pair_id<TAB>Overall out)
+    "semeval2022-task8": stories.predict_semeval2022,
 }
 
 

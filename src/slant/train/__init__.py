@@ -49,3 +49,6 @@ TRAINERS["frames"] = "slant.train.frames:train"
 TRAINERS["narratives"] = "slant.train.narratives:train"
 # The quotes analyser's cue lexicon, harvested from PolNeAR train (spaCy only, no training stack).
 TRAINERS["quotes"] = "slant.train.quotes:train"
+# Story similarity over the shared encoder pass (SemEval-2022 Task 8); features cached per article.
+TRAINERS["similarity"] = "slant.train.stories:train"
+TRAINERS["stories"] = "slant.train.stories:train"
