@@ -234,6 +234,35 @@ def _tsv_rows(path: Path, lines: list[str], need: int):
         yield no, cols
 
 
+def _labelled_rows(path: Path, lines: list[str], has_label: bool, text_name: str, label_name: str, normalise,
+                   labels, expected: str, rename: bool = False, unquote: bool = False) -> list[LabelledSentence]:
+    """The sentences of a CheckThat! TSV after its header: id, text and (with ``has_label``) the
+    label, ``normalise``d and one of ``labels``. An empty id or text, an unknown label or an id
+    seen twice is an error naming the line; with ``rename`` a repeated id becomes ``ID#2``,
+    ``ID#3``; with ``unquote`` a CSV-quoted text is unwrapped (inner quotes undoubled)."""
+    import csv
+
+    out, seen = [], set()
+    for no, cols in _tsv_rows(path, lines, 3 if has_label else 2):
+        sid, text = cols[0].strip(), cols[1].strip()
+        if unquote and len(text) > 1 and text[0] == text[-1] == '"':
+            text = next(csv.reader([text]))[0].strip()
+        if not sid or not text:
+            raise SlantError(f"{path}, line {no}: empty sentence id or {text_name}")
+        if sid in seen and rename:
+            sid = next(f"{sid}#{k}" for k in range(2, len(lines) + 2) if f"{sid}#{k}" not in seen)
+        elif sid in seen:
+            raise SlantError(f"{path}, line {no}: sentence id {sid!r} appears twice")
+        seen.add(sid)
+        label = None
+        if has_label:
+            label = normalise(cols[2].strip())
+            if label not in labels:
+                raise SlantError(f"{path}, line {no}: unknown {label_name} {cols[2].strip()!r} (expected {expected})")
+        out.append(LabelledSentence(sid, text, label))
+    return out
+
+
 def read_subjectivity_tsv(path: str | Path, labelled: bool | None = None,
                           repeated_ids: str = "error") -> list[LabelledSentence]:
     """Sentences of a CheckThat! subjectivity TSV (``sentence_id<TAB>sentence[<TAB>label...]``).
@@ -253,23 +282,8 @@ def read_subjectivity_tsv(path: str | Path, labelled: bool | None = None,
     has_label = len(header) > 2 and header[2] == "label"
     if labelled and not has_label:
         raise SlantError(f"{path}, line 1: no label column in the header")
-    out, seen = [], set()
-    for no, cols in _tsv_rows(path, lines, 3 if has_label else 2):
-        sid, text = cols[0].strip(), cols[1].strip()
-        if not sid or not text:
-            raise SlantError(f"{path}, line {no}: empty sentence id or sentence")
-        if sid in seen and repeated_ids == "rename":
-            sid = next(f"{sid}#{k}" for k in range(2, len(lines) + 2) if f"{sid}#{k}" not in seen)
-        elif sid in seen:
-            raise SlantError(f"{path}, line {no}: sentence id {sid!r} appears twice")
-        seen.add(sid)
-        label = None
-        if has_label:
-            label = cols[2].strip().upper()
-            if label not in SUBJ_LABELS:
-                raise SlantError(f"{path}, line {no}: unknown label {cols[2].strip()!r} (expected SUBJ or OBJ)")
-        out.append(LabelledSentence(sid, text, label))
-    return out
+    return _labelled_rows(path, lines, has_label, "sentence", "label", str.upper, SUBJ_LABELS, "SUBJ or OBJ",
+                          rename=repeated_ids == "rename")
 
 
 def checkthat_subjectivity(root: str | Path | None = None, lang: str = "en") -> list[LabelledSentence]:
@@ -306,8 +320,6 @@ def read_checkworthy_tsv(path: str | Path, labelled: bool | None = None) -> list
     that header). Texts the organisers wrapped in CSV quotes (``"Now, let's ..."``, inner quotes
     doubled) are unwrapped. ``labelled=True`` demands the label column; a row with a missing
     column or a label other than Yes/No is an error naming the file and line."""
-    import csv
-
     path = Path(path)
     lines = _tsv_lines(path, "Sentence_id<TAB>Text[<TAB>class_label]")
     header = [h.strip().lower() for h in lines[0].split("\t")]
@@ -316,23 +328,8 @@ def read_checkworthy_tsv(path: str | Path, labelled: bool | None = None) -> list
     has_label = len(header) > 2 and header[2] in ("class_label", "label")
     if labelled and not has_label:
         raise SlantError(f"{path}, line 1: no class_label column in the header")
-    out, seen = [], set()
-    for no, cols in _tsv_rows(path, lines, 3 if has_label else 2):
-        sid, text = cols[0].strip(), cols[1].strip()
-        if len(text) > 1 and text[0] == text[-1] == '"':  # a CSV-quoted field: unwrap, undouble
-            text = next(csv.reader([text]))[0].strip()
-        if not sid or not text:
-            raise SlantError(f"{path}, line {no}: empty sentence id or text")
-        if sid in seen:
-            raise SlantError(f"{path}, line {no}: sentence id {sid!r} appears twice")
-        seen.add(sid)
-        label = None
-        if has_label:
-            label = cols[2].strip().capitalize()
-            if label not in CHECKWORTHY_LABELS:
-                raise SlantError(f"{path}, line {no}: unknown class_label {cols[2].strip()!r} (expected Yes or No)")
-        out.append(LabelledSentence(sid, text, label))
-    return out
+    return _labelled_rows(path, lines, has_label, "text", "class_label", str.capitalize, CHECKWORTHY_LABELS,
+                          "Yes or No", unquote=True)
 
 
 def checkthat_checkworthiness(root: str | Path | None = None, split: str = "train") -> list[LabelledSentence]:
