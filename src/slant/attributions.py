@@ -281,14 +281,27 @@ class Tagger:
         return out
 
 
-def tagger_input(enc, text: str) -> np.ndarray:
-    """The tagger's input rows for an article the shared encoder has read: each token's hidden
-    states, technique logits (when the encoder has that head) and whether it is quoted."""
-    parts = [enc.hidden.astype(np.float32)]
-    if "techniques" in enc.outputs:
-        parts.append(enc.outputs["techniques"].astype(np.float32))
-    parts.append(quote_feature(text, enc.offsets)[:, None])
+def input_rows(offsets: np.ndarray, hidden: np.ndarray, techniques: np.ndarray | None, text: str) -> np.ndarray:
+    """The tagger's input rows: each token's hidden states, technique logits (when the encoder has
+    that head) and whether it is quoted (:func:`quote_feature`)."""
+    parts = [hidden.astype(np.float32)]
+    if techniques is not None:
+        parts.append(techniques.astype(np.float32))
+    parts.append(quote_feature(text, offsets)[:, None])
     return np.concatenate(parts, axis=1)
+
+
+def tagger_input(enc, text: str) -> np.ndarray:
+    """:func:`input_rows` of an article the shared encoder has read (its :class:`~slant.encoder.Encoded`)."""
+    return input_rows(enc.offsets, enc.hidden, enc.outputs.get("techniques"), text)
+
+
+def read(log_probs: np.ndarray, offsets: np.ndarray, text: str, sentences: list[tuple[int, int]],
+         paragraphs: list[tuple[int, int]]) -> list[Linked]:
+    """Attributions from the tagger's log-probabilities of one text: decoded (:func:`decode`,
+    sub-word pieces kept in their word), cut into spans and linked (:func:`link`)."""
+    tags = decode(log_probs, word_pieces(text, offsets))
+    return link(spans(tags, offsets, np.exp(log_probs)), sentences, paragraphs, text, MIN_WORDS)
 
 
 def attributions(art, tagger: Tagger) -> list[Linked]:
@@ -297,8 +310,5 @@ def attributions(art, tagger: Tagger) -> list[Linked]:
     enc = art._encoded
     if enc is None or not len(enc):
         return []
-    lp = tagger.log_probs(tagger_input(enc, art.text))
-    tags = decode(lp, word_pieces(art.text, enc.offsets))
-    sents = [(s.start, s.end) for s in art.sentences]
-    paras = [(p.start, p.end) for p in art.paragraphs]
-    return link(spans(tags, enc.offsets, np.exp(lp)), sents, paras, art.text, MIN_WORDS)
+    return read(tagger.log_probs(tagger_input(enc, art.text)), enc.offsets, art.text,
+                [(s.start, s.end) for s in art.sentences], [(p.start, p.end) for p in art.paragraphs])

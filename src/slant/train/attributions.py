@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..attributions import MODEL_DIR, TAGS, quote_feature, token_tags
+from ..attributions import MODEL_DIR, TAGS, input_rows, token_tags
 from ..doclabels import ENCODER_DIR
 from ..encoder import OnnxEncoder
 from ..errors import SlantError
@@ -101,39 +101,30 @@ def load_split(data_dir: Path, folder: Path, split: str, limit: int | None = Non
         if not path.is_file():
             raise SlantError(f"{path} missing: run `slant train attributions --stages features` first")
         z = np.load(path)
-        x = tagger_input(z["offsets"], z["hidden"], z.get("techniques"), it.article.text)
+        x = input_rows(z["offsets"], z["hidden"], z.get("techniques"), it.article.text)
         rows.append((x, token_tags(z["offsets"], it.attributions)))
     return items, rows
 
 
-def tagger_input(offsets: np.ndarray, hidden: np.ndarray, techniques: np.ndarray | None, text: str) -> np.ndarray:
-    parts = [hidden.astype(np.float32)]
-    if techniques is not None:
-        parts.append(techniques.astype(np.float32))
-    parts.append(quote_feature(text, offsets)[:, None])
-    return np.concatenate(parts, axis=1)
-
-
 def segments(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """(sentences, paragraphs) of a text as the segmenter cuts them, as character ranges."""
-    from ..analysers.segment import split_paragraphs, split_sentences
+    from ..analysers.segment import Segmenter
+    from ..article import Article
 
-    paras = split_paragraphs(text)
-    sents = [(s.start, s.end) for p in paras for s in split_sentences(text, p.start, p.end)]
-    return sents, [(p.start, p.end) for p in paras]
+    art = Segmenter()(Article(text=text))
+    return [(x.start, x.end) for x in art.sentences], [(p.start, p.end) for p in art.paragraphs]
 
 
-def linked_predictions(items, log_probs: Sequence[np.ndarray], offsets: Sequence[np.ndarray]) -> dict:
-    """The tagger's attributions of each article as the scorer takes them (content extent, source
-    span as the speaker)."""
-    from ..attributions import MIN_WORDS, decode, link, spans, word_pieces
+def linked_predictions(items, log_probs: Sequence[np.ndarray], offsets: Sequence[np.ndarray],
+                       segs: Sequence[tuple[list, list]]) -> dict:
+    """The tagger's attributions of each article (:func:`slant.attributions.read`; ``segs``: its
+    :func:`segments`) as the scorer takes them (content extent, source span as the speaker)."""
+    from ..attributions import read
     from ..tasks.scoring import AttributionSpan
 
     out = {}
-    for it, lp, off in zip(items, log_probs, offsets, strict=True):
-        tags = decode(lp, word_pieces(it.article.text, off))
-        sents, paras = segments(it.article.text)
-        found = link(spans(tags, off, np.exp(lp)), sents, paras, it.article.text, MIN_WORDS)
+    for it, lp, off, (sents, paras) in zip(items, log_probs, offsets, segs, strict=True):
+        found = read(lp, off, it.article.text, sents, paras)
         out[it.id] = [AttributionSpan(g.start, g.end, (g.source,) if g.source else (), "") for g in found]
     return out
 
@@ -216,6 +207,7 @@ def fit(data_dir: Path, folder: Path, epochs: int = EPOCHS, batch: int = 16, lr:
     loss_fn = torch.nn.NLLLoss(weight=weight, ignore_index=-100)
     gold = gold_attributions([it for it, _ in va])
     offsets = [np.load(folder / "train" / f"{it.id}.npz")["offsets"] for it, _ in va]
+    segs = [segments(it.article.text) for it, _ in va]  # once, not every epoch
     # training reads pieces of CHUNK tokens (the convolutions see 30 tokens either side, so a cut
     # costs little), batched without padding waste
     pieces = [(x[a : a + CHUNK], y[a : a + CHUNK]) for _, (x, y) in tr for a in range(0, len(x), CHUNK)]
@@ -241,7 +233,7 @@ def fit(data_dir: Path, folder: Path, epochs: int = EPOCHS, batch: int = 16, lr:
         model.eval()
         with torch.no_grad():
             lps = [model(torch.from_numpy(((x - mu) / sd)[None].astype(np.float32)))[0].numpy() for _, (x, _) in va]
-        s = attribution_scores(gold, linked_predictions([it for it, _ in va], lps, offsets))
+        s = attribution_scores(gold, linked_predictions([it for it, _ in va], lps, offsets, segs))
         rec = {"epoch": epoch + 1, "loss": round(total / max(1, -(-len(order) // batch)), 4),
                "lenient_f1": round(s["lenient"].f1, 4), "strict_f1": round(s["strict"].f1, 4),
                "lenient_p": round(s["lenient"].precision, 4), "lenient_r": round(s["lenient"].recall, 4),
