@@ -50,17 +50,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, analysers: str) -> tuple[subprocess.Popen, str]:
+def start_server(db: Path | None, analysers: str | None, *options: str) -> tuple[subprocess.Popen, str]:
+    """A ``slant serve`` process on a free loopback port, once it answers /api/health; no ``db``: no
+    corpus, no ``analysers``: the server's default pipeline. Also used by bench/soak.py."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "SLANT_TOKEN"}
-    proc = subprocess.Popen([sys.executable, "-m", "slant.cli", "serve", "--db", str(db), "--port", str(port),
-                             "--analysers", analysers], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cmd = [sys.executable, "-m", "slant.cli", "serve", "--port", str(port), *options]
+    cmd += ["--db", str(db)] if db is not None else []
+    cmd += ["--analysers", analysers] if analysers else []
+    # stderr to a file, not a pipe: a long run's log lines would fill a pipe nobody reads and stall the server.
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise SystemExit(f"server exited: {log.read().decode(errors='replace')[-2000:]}")
         try:
             if httpx.get(url + "/api/health", timeout=2).status_code == 200:
                 return proc, url

@@ -17,7 +17,7 @@ from typing import Literal
 
 import msgspec
 
-SCHEMA_VERSION = "1.4"  # 1.4: Actor.castings; 1.3: Quote.kind "belief", Quote.confidence; 1.2: Provenance.status and .reason
+SCHEMA_VERSION = "1.5"  # 1.5: Article.story; 1.4: Actor.castings; 1.3: Quote.kind "belief", Quote.confidence; 1.2: Provenance.status and .reason
 
 # Layer names, in the order the report shows them. Analysers declare the layers they need and add
 # with these names; "text" and "meta" are what every reader provides.
@@ -34,6 +34,7 @@ LAYERS = (
     "claims",
     "subjectivity",
     "labels",
+    "story",
     "llm",
 )
 
@@ -172,6 +173,16 @@ class LLMRecord(msgspec.Struct, kw_only=True, omit_defaults=True):
     error: str | None = None
 
 
+class StoryVector(msgspec.Struct, kw_only=True):
+    """The article's story vector (``slant.stories``): what the corpus keeps to find the other
+    tellings of the same story. Unit length, little-endian float16, base64; ``model`` names the
+    story model (vectors of two models are not comparable)."""
+
+    model: str
+    dim: int
+    vector: str  # base64 of dim little-endian float16 values
+
+
 class Provenance(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Which analyser, in which version and with which model, produced a layer; or, with status
     ``skipped``, that the analyser did not run on this article and why (``reason``: no model for
@@ -205,6 +216,7 @@ class Article(msgspec.Struct, kw_only=True, dict=True):
     claims: list[SentenceScore] = []
     subjectivity: list[SentenceScore] = []
     labels: list[DocLabel] = []
+    story: StoryVector | None = None
     llm: list[LLMRecord] = []
     provenance: list[Provenance] = []
     schema_version: str = SCHEMA_VERSION

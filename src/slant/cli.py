@@ -663,34 +663,114 @@ def compare(
 
 @app.command(epilog=examples(
     ("slant dupes --db slant.db", "the largest groups of copies and retellings"),
-    ("slant dupes --db slant.db -n 5", "only five"),
+    ("slant dupes --db slant.db --kind copies -n 5", "only MinHash copies, five groups"),
+    ("slant dupes --db slant.db --like 33afaf1b3bd9e275", "the stories nearest one article's"),
 ))
 def dupes(
     db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Groups to show.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Groups (or neighbours) to show.")] = 20,
+    kind: Annotated[str, typer.Option("--kind", help="stories (copies and retellings together), copies, or all.")] = "all",
+    like: Annotated[Optional[str], typer.Option("--like", help="Instead: the stored stories nearest this article's.")] = None,
 ) -> None:
-    """List groups of near-duplicate articles, each with its earliest article and similarities."""
+    """List stories told more than once: copies (MinHash) and retellings (story vectors), each
+    group ordered by date with its earliest article first."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     from .display import shorten
     from .dupes import groups
+    from .sources import retold_in_store
+    from .store import open_store
+    from .story_index import nearest, stories, thresholds
+
+    if kind not in ("all", "stories", "copies"):
+        raise SlantError(f"--kind must be all, stories or copies (got {kind!r})")
+    console = Console(width=max(100, Console().width))
+    with open_store(db, create=False) as store:
+        if like is not None:
+            found = nearest(store, like, k=limit, thresholds=thresholds())
+            table = Table(title=Text(f"stories nearest {like}"), title_justify="left")
+            for col in ("id", "date", "source", "lang", "cosine", "relation", "title"):
+                table.add_column(col, no_wrap=col in ("id", "date"))
+            for n in found:
+                table.add_row(n.id, Text(n.date or ""), Text(n.source or ""), n.language or "", f"{n.similarity:.3f}",
+                              n.relation or "", Text(shorten(n.title or "", 60)))
+            console.print(table)
+            return
+        copies = groups(store) if kind == "copies" else []
+        told = stories(store, retold_in_store(store)) if kind in ("all", "stories") else []
+        if kind == "all" and not told:  # a corpus stored without story vectors: MinHash copies only
+            copies = groups(store)
+    if kind != "copies" and told:
+        console.print(Text(f"{plural(len(told), 'story')} told more than once (copy, retelling, same event: "
+                           f"each article's relation to its nearest earlier one)"))
+        for g in told[:limit]:
+            langs = f", in {', '.join(g.languages)}" if len(g.languages) > 1 else ""
+            table = Table(title=Text(f"story {g.id}: {plural(len(g.members), 'article')}{langs}, "
+                                     f"earliest {g.earliest.id} ({g.earliest.source or g.earliest.date or 'undated'})"),
+                          title_justify="left")
+            for col in ("", "id", "date", "source", "relation", "cosine", "retells", "title"):
+                table.add_column(col, no_wrap=col in ("id", "date"))
+            for i, m in enumerate(g.members):
+                table.add_row("earliest" if i == 0 else "", m.id, Text(m.date or ""), Text(m.source or ""),
+                              m.relation or "", f"{m.similarity:.2f}" if m.similarity is not None else "",
+                              Text(", ".join(m.retells)), Text(shorten(m.title or "", 60)))
+            console.print(table)
+    if copies:
+        console.print(Text(f"{plural(len(copies), 'group')} of near-duplicates (MinHash copies)"))
+        for g in copies[:limit]:
+            table = Table(title=Text(f"group {g.id}: {plural(len(g.members), 'article')}, earliest {g.earliest.id}"),
+                          title_justify="left")
+            for col in ("id", "date", "source", "similarity", "title"):
+                table.add_column(col)
+            for m in g.members:
+                table.add_row(m.id, Text(m.date or ""), Text(m.source or ""), f"{m.similarity:.2f}",
+                              Text(shorten(m.title or "", 70)))
+            console.print(table)
+    elif not told:
+        console.print(Text("no copies or retellings stored"))
+
+
+@app.command(epilog=examples(
+    ("slant sources --db slant.db", "the outlets the corpus's articles say they retell"),
+    ("slant sources --db slant.db -f json", "the same as JSON"),
+))
+def sources(
+    db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Outlets to show.")] = 30,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """List the news outlets that stored articles attribute their story to ("says Politico",
+    "according to Reuters"), with how many articles and story groups cite each."""
+    import json as json_mod
+    from dataclasses import asdict
+
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .sources import sources as list_sources
     from .store import open_store
 
+    if fmt not in ("table", "json"):
+        raise SlantError(f"--format must be table or json (got {fmt!r})")
     with open_store(db, create=False) as store:
-        found = groups(store)
+        found = list_sources(store, limit)
+    if fmt == "json":
+        print(json_mod.dumps([asdict(s) for s in found], ensure_ascii=False, indent=1))
+        return
     console = Console(width=max(100, Console().width))
-    console.print(Text(f"{plural(len(found), 'group')} of near-duplicates"))
-    for g in found[:limit]:
-        table = Table(title=Text(f"group {g.id}: {plural(len(g.members), 'article')}, earliest {g.earliest.id}"),
-                      title_justify="left")
-        for col in ("id", "date", "source", "similarity", "title"):
-            table.add_column(col)
-        for m in g.members:
-            table.add_row(m.id, Text(m.date or ""), Text(m.source or ""), f"{m.similarity:.2f}",
-                          Text(shorten(m.title or "", 70)))
-        console.print(table)
+    if not found:
+        console.print(Text("no article attributes its story to a news outlet"))
+        return
+    table = Table(title=Text(f"{plural(len(found), 'outlet')} retold"), title_justify="left")
+    for col in ("outlet", "articles", "stories", "first", "last", "e.g."):
+        table.add_column(col)
+    for s in found:
+        table.add_row(Text(s.outlet), str(s.articles), str(s.stories), s.first or "", s.last or "",
+                      ", ".join(s.examples))
+    console.print(table)
 
 
 @app.command(epilog=examples(
@@ -812,6 +892,9 @@ def serve(
         Optional[str], typer.Option("--analysers", "-a", help="Comma-separated analysers (default: every one whose model loads).")
     ] = None,
     cors: Annotated[Optional[list[str]], typer.Option("--cors", help="Allow cross-origin requests from ORIGIN (repeatable).")] = None,
+    queue_depth: Annotated[Optional[int], typer.Option(
+        "--queue-depth", min=0, help="Articles accepted and not yet answered, at most; past it, analyse requests "
+                                     "get 503 with a Retry-After (default: 32, two batches; 0: no limit).")] = None,
 ) -> None:
     """Serve the JSON API (OpenAPI at /openapi.json) and the web pages: analyse, article view, corpus.
 
@@ -830,7 +913,8 @@ def serve(
     if db is not None and "://" not in db and not Path(db).exists():
         raise SlantError(f"--db {db}: no such database (store articles first with `slant ingest --db {db}`)")
     typer.echo(f"slant: serving on http://{host}:{port}/" + (" (token required)" if token else ""), err=True)
-    run_server(host=host, port=port, token=token, db=db, config=config, analysers=names, cors=cors or None)
+    queue = {} if queue_depth is None else {"queue_depth": queue_depth}  # else the server's default
+    run_server(host=host, port=port, token=token, db=db, config=config, analysers=names, cors=cors or None, **queue)
 
 
 def main(argv: list[str] | None = None) -> int:

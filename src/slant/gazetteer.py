@@ -49,10 +49,12 @@ class Entry:
 
 
 class Gazetteer:
-    def __init__(self, entries: dict[str, Entry], descriptions: dict[str, str], types: dict[str, str]):
+    def __init__(self, entries: dict[str, Entry], descriptions: dict[str, str], types: dict[str, str],
+                 outlets: frozenset[str] = frozenset()):
         self.entries = entries  # normalised surface -> Entry
         self.descriptions = descriptions  # lower-case head noun -> canonical name
         self.types = types  # canonical name -> type
+        self.outlets = outlets  # canonical names of news outlets
 
     def lookup(self, surface: str) -> Entry | None:
         key = normalise(surface)
@@ -70,7 +72,7 @@ class Gazetteer:
             entries[normalise(e.name)] = Entry(e.name, t, "name")
             for a in e.aliases:
                 entries[normalise(a)] = Entry(e.name, t, "alias")
-        return Gazetteer(entries, dict(self.descriptions), types)
+        return Gazetteer(entries, dict(self.descriptions), types, self.outlets)
 
 
 @lru_cache(maxsize=4)
@@ -84,10 +86,13 @@ def load(path: str | Path | None = None) -> Gazetteer:
     entries: dict[str, Entry] = {}
     descriptions: dict[str, str] = {}
     types: dict[str, str] = {}
+    outlets: set[str] = set()
     for name, spec in data.items():
         spec = spec or {}
         t = spec.get("type", "ORG")
         types[name] = t
+        if spec.get("outlet"):
+            outlets.add(name)
         entries[normalise(name)] = Entry(name, t, "name")
         for n in spec.get("names", []):
             entries[normalise(n)] = Entry(name, t, "name")
@@ -95,4 +100,4 @@ def load(path: str | Path | None = None) -> Gazetteer:
             entries[normalise(m)] = Entry(name, t, "metonym")
         for d in spec.get("descriptions", []):
             descriptions[d.lower()] = name
-    return Gazetteer(entries, descriptions, types)
+    return Gazetteer(entries, descriptions, types, frozenset(outlets))

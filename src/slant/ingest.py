@@ -6,6 +6,12 @@ when the stored copy was made by a different pipeline, and their layers replaced
 written in one transaction together with the run's counts, so a run killed at any moment leaves
 whole batches only, and the next run stores exactly the rest.
 
+Articles analysed with the ``stories`` analyser carry a story vector: the writer links each to the
+stored article nearest its story (copy, retelling, same event; :mod:`slant.story_index`), stores
+the vector with the batch, and adds it to the nearest-neighbour index once the batch is committed,
+so the index never holds an article the store lacks; a killed run leaves an index file that the
+next open brings up to date from the table.
+
 Inputs that cannot be read, and bad records inside containers, are recorded in ``run_errors`` with
 their path and reason and counted; the run goes on.
 """
@@ -21,6 +27,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
 from .article import Article
 from .config import load_config
@@ -30,6 +38,7 @@ from .errors import InputError, SlantError
 from .pipeline import Pipeline
 from .readers import CONTAINERS, check_inputs, guess_format, iter_articles
 from .store import HEARTBEAT_SECONDS, BatchCounts, Pending, Store, open_store
+from .story_index import DTYPE as VECTOR_DTYPE, StoryLinker, thresholds as story_thresholds
 
 
 @dataclass
@@ -98,6 +107,7 @@ def ingest(
         result = IngestResult(run_id)
         alive = _Heartbeat(store, run_id)
         index = DupeIndex.from_rows(store.signatures(), dupe_threshold)
+        linker = StoryLinker(store, story_thresholds() if "stories@" in signature else None)
         seen: set[str] = set()
         started = time.perf_counter()
 
@@ -137,7 +147,7 @@ def ingest(
                 yield b.todo
 
         def write(b: _Batch, analysed: list[Article]) -> None:
-            _write(store, run_id, b, analysed, index, signature)
+            _write(store, run_id, b, analysed, index, signature, linker)
             for key in ("read", "stored", "updated", "skipped", "duplicates"):
                 setattr(result, key, getattr(result, key) + getattr(b.counts, key))
             result.errors.extend(b.counts.errors)
@@ -168,6 +178,7 @@ def ingest(
                 pass  # the database itself is what failed
             raise
         alive.stop()
+        linker.close()  # the story index file, saved with every key of the run
         result.seconds = time.perf_counter() - started
         store.finish_run(run_id, "done")
         return result
@@ -199,15 +210,18 @@ class _Heartbeat:
         self._thread.join()
 
 
-def _write(store: Store, run_id: int, b: _Batch, analysed: list[Article], index: DupeIndex, signature: str) -> None:
-    items, promotes = [], []
+def _write(store: Store, run_id: int, b: _Batch, analysed: list[Article], index: DupeIndex, signature: str,
+           linker: StoryLinker) -> None:
+    items, promotes, dupe_groups = [], [], {}
     for art in analysed:
         aid = art.meta.id
         replace = aid in b.replace
         m = minhash(art.text)
         group, sim, promote = index.add(aid, m)
+        dupe_groups[aid] = group
         if promote:
             promotes.append(promote)
+            dupe_groups[promote[0]] = promote[1]
         if group is not None and not replace:
             b.counts.duplicates += 1
         items.append(Pending(art, art.to_json().decode("utf-8"), to_bytes(m), group, sim, replace))
@@ -215,7 +229,15 @@ def _write(store: Store, run_id: int, b: _Batch, analysed: list[Article], index:
             b.counts.updated += 1
         else:
             b.counts.stored += 1
-    store.write_batch(run_id, items, b.counts, signature, promotes)
+    links, story_promotes = linker.link(analysed, dupe_groups)
+    for p in items:
+        p.story = links.get(p.article.meta.id)
+    seqs = store.write_batch(run_id, items, b.counts, signature, promotes, story_promotes)
+    if seqs:  # committed: now the index may hold them
+        order = [p for p in items if p.story is not None]
+        keys = np.array([seqs[p.article.meta.id] for p in order], dtype=np.uint64)
+        linker.stored(keys, np.frombuffer(b"".join(p.story.vector for p in order), dtype=VECTOR_DTYPE)
+                      .reshape(len(order), -1))
 
 
 def count_inputs(paths: Iterable[str | Path], input_format: str | None = None) -> int | None:

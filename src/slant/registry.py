@@ -22,6 +22,7 @@ _BUILTIN = {
     "quotes": "slant.analysers.quotes:Quotes",
     "relations": "slant.analysers.relations:Relations",
     "roles": "slant.analysers.roles:Roles",
+    "stories": "slant.analysers.stories:Stories",
     "techniques": "slant.analysers.techniques:Techniques",
     "subjectivity": "slant.analysers.subjectivity:Subjectivity",
     "claims": "slant.analysers.claims:Claims",

@@ -65,6 +65,7 @@ class Pending:
     group: str | None = None
     similarity: float | None = None
     replace: bool = False  # stored already; its layers are replaced (--reanalyse)
+    story: object | None = None  # slant.story_index.Link: the story vector and its group
 
 
 @dataclass
@@ -228,8 +229,10 @@ class Store:
             return {r.id: r.pipeline for r in rows}
 
     def write_batch(self, run_id: int, items: list[Pending], counts: BatchCounts, pipeline: str,
-                    group_updates: Iterable[tuple[str, str, float]] = ()) -> None:
-        """Store a batch and its run counts in one transaction: all of it, or nothing."""
+                    group_updates: Iterable[tuple[str, str, float]] = (),
+                    story_updates: Iterable[tuple[str, str]] = ()) -> dict[str, int]:
+        """Store a batch and its run counts in one transaction: all of it, or nothing. Returns the
+        ``story_vectors.seq`` of each article stored with a story vector (the index's keys)."""
         a = schema.articles
         now = _now()
         new = [p for p in items if not p.replace]
@@ -242,7 +245,7 @@ class Store:
                                       "SELECT 'delete', num, coalesce(title, ''), text FROM articles "
                                       "WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
                                  {"ids": old_ids})
-                for t in schema.FLAT_TABLES:
+                for t in (*schema.FLAT_TABLES, schema.story_vectors):
                     conn.execute(delete(t).where(t.c.article_id.in_(old_ids)))
                 stmt = (update(a).where(a.c.id == bindparam("b_id"))
                         .values({k: bindparam("b_" + k) for k in _article_row(old[0], run_id, pipeline, now)
@@ -261,6 +264,20 @@ class Store:
                 conn.execute(update(a).where(a.c.id == bindparam("g_id"))
                              .values(dupe_group=bindparam("g_group"), dupe_similarity=bindparam("g_sim")),
                              [{"g_id": i, "g_group": g, "g_sim": s} for i, g, s in group_updates])
+            sv = schema.story_vectors
+            stories = [{"article_id": p.article.meta.id, "model": p.story.model, "language": p.story.language,
+                        "vector": p.story.vector, "story_group": p.story.group, "nearest": p.story.nearest,
+                        "similarity": p.story.similarity, "relation": p.story.relation}
+                       for p in items if p.story is not None]
+            seqs: dict[str, int] = {}
+            if stories:
+                conn.execute(insert(sv), stories)
+                seqs = dict(conn.execute(select(sv.c.article_id, sv.c.seq).where(
+                    sv.c.article_id.in_([r["article_id"] for r in stories]))).all())
+            story_updates = list(story_updates)
+            if story_updates:
+                conn.execute(update(sv).where(sv.c.article_id == bindparam("s_id")).values(story_group=bindparam("s_group")),
+                             [{"s_id": i, "s_group": g} for i, g in story_updates])
             rows: dict[str, list[dict]] = {t.name: [] for t in schema.FLAT_TABLES}
             for p in items:
                 for name, rs in schema.flat_rows(p.article).items():
@@ -277,6 +294,7 @@ class Store:
                 updated=r.c.updated + counts.updated, skipped=r.c.skipped + counts.skipped,
                 duplicates=r.c.duplicates + counts.duplicates, errors=r.c.errors + len(counts.errors),
             ))
+        return seqs
 
     # --- reading ----------------------------------------------------------------------------------
     def count(self) -> int:

@@ -34,7 +34,7 @@ metadata = MetaData()
 
 # The newest migration revision, i.e. the revision these tables are at. Opening a store at this
 # revision needs no Alembic at all (a test checks it against the migrations' head).
-REVISION = "0003_run_liveness"
+REVISION = "0004_story_vectors"
 
 articles = Table(
     "articles",
@@ -183,6 +183,26 @@ llm_cache = Table(
     Column("completion_tokens", Integer, nullable=False),
     Column("seconds", Float, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Story vectors (slant.stories) and the story each article belongs to; added by revision
+# 0004_story_vectors. ``seq`` is the key of the nearest-neighbour index beside the store
+# (slant.story_index): assigned by the database, never reused (a re-analysed article gets a new row
+# and a new key), so an index file that lags the table catches up by the keys above its last one.
+story_vectors = Table(
+    "story_vectors",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("article_id", String(32), ForeignKey("articles.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("model", String(64), nullable=False),  # stories@version: vectors of two models do not compare
+    Column("language", String(16)),
+    Column("vector", LargeBinary, nullable=False),  # unit length, little-endian float16
+    Column("story_group", String(32)),  # id of the group's first-stored article; None: alone so far
+    Column("nearest", String(32)),  # the most similar article stored before it (cosine >= "same event")
+    Column("similarity", Float),  # cosine of the two story vectors
+    Column("relation", String(16)),  # to ``nearest``: copy | retelling | same event
+    Index("ix_story_vectors_group", "story_group"),
+    sqlite_autoincrement=True,
 )
 
 FLAT_TABLES = (spans, labels, actors, quotes, relations)

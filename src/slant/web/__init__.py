@@ -27,7 +27,7 @@ from ..article import Article
 from ..display import human_label, shorten
 from ..errors import InputError, SlantError
 from ..pipeline import Pipeline
-from .runner import PipelineInfo, Runner, build_pipeline
+from .runner import QUEUE_DEPTH, PipelineInfo, QueueFull, Runner, build_pipeline
 from .security import MAX_BODY, Guard, check_bind
 
 HERE = Path(__file__).resolve().parent
@@ -51,8 +51,10 @@ def create_app(
     token: str | None = None,
     cors: list[str] | None = None,
     max_body: int = MAX_BODY,
+    queue_depth: int = QUEUE_DEPTH,
 ):
-    """The ASGI application: FastAPI wrapped in the token / body-size guard."""
+    """The ASGI application: FastAPI wrapped in the token / body-size guard. Past ``queue_depth``
+    articles accepted and not yet answered (0: no limit), analyse requests get 503 and a Retry-After."""
     info = PipelineInfo(pipeline) if pipeline is not None else build_pipeline(config, analysers)
     corpus = None
     if db is not None:
@@ -71,7 +73,7 @@ def create_app(
     )
     app.state.pipeline = info.pipeline
     app.state.skipped = info.skipped
-    app.state.runner = Runner(info.pipeline)
+    app.state.runner = Runner(info.pipeline, depth=queue_depth)
     app.state.corpus = corpus
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
@@ -89,13 +91,18 @@ def create_app(
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
 
-    def error(request: Request, status: int, detail) -> JSONResponse | HTMLResponse:  # noqa: ANN001
+    def error(request: Request, status: int, detail,  # noqa: ANN001
+              headers: dict | None = None) -> JSONResponse | HTMLResponse:
         if wants_json(request):
-            return JSONResponse({"detail": detail}, status_code=status)
+            return JSONResponse({"detail": detail}, status_code=status, headers=headers)
         return templates.TemplateResponse(request, "error.html", {"status": status, "detail": detail,
                                                                   "analysers": info.pipeline.names,
                                                                   "has_corpus": corpus is not None},
-                                          status_code=status)
+                                          status_code=status, headers=headers)
+
+    @app.exception_handler(QueueFull)
+    async def _queue_full(request: Request, exc: QueueFull):  # noqa: ANN202
+        return error(request, 503, str(exc), {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(InputError)
     async def _input_error(request: Request, exc: InputError):  # noqa: ANN202

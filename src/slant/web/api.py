@@ -1,7 +1,8 @@
 """The JSON API: analyse an article, and read the corpus (search, one article, statistics, dupes).
 
 Every route is a library call (readers, the pipeline, ``slant.search``, ``slant.stats``,
-``slant.dupes``); errors a client can cause come back as 4xx with ``{"detail": "..."}``.
+``slant.dupes``); errors a client can cause come back as 4xx with ``{"detail": "..."}``. When the
+pipeline's queue is full, analyse requests get 503 in the same format, with a Retry-After header.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 ARTICLE_REF = {"$ref": "#/components/schemas/Article"}
 _ERR = {"description": "Bad request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_BUSY = {"description": "The analysis queue is full; try again after Retry-After seconds",
+         "headers": {"Retry-After": {"description": "Seconds until the queue has drained, at the recent throughput",
+                                     "schema": {"type": "integer", "minimum": 1}}},
+         "content": _ERR["content"]}
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -42,12 +47,21 @@ class AnalyzeJSON(BaseModel):
     url: str | None = None
 
 
+class Queue(BaseModel):
+    length: int = Field(description="Articles accepted and not yet answered: waiting, or in the pipeline")
+    depth: int = Field(description="The most it holds before analyse requests get 503 (0: no limit)")
+    accepted: int = Field(description="Analyse requests queued since the server started")
+    rejected: int = Field(description="Analyse requests refused with 503 since the server started")
+    throughput: float = Field(description="Articles per second of pipeline time over the last batches")
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
     analysers: list[str]
     skipped: dict[str, str]
     corpus: bool
+    queue: Queue
 
 
 class Hit(BaseModel):
@@ -220,15 +234,18 @@ _ANALYZE_BODY = {
     summary="Analyse one article",
     description="Reads the article (JSON with `text` or `html`, a text/plain or text/html body, or a multipart "
                 "upload with a `file` or `text` field), runs the server's pipeline and returns the Article JSON. "
-                "Bodies over 10 MB get 413.",
+                "Bodies over 10 MB get 413. When the analysis queue is full (`slant serve --queue-depth`), "
+                "503 with a Retry-After header.",
     openapi_extra={"requestBody": _ANALYZE_BODY},
     responses={200: {"description": "The analysed Article", "content": {"application/json": {"schema": ARTICLE_REF}}},
-               400: _ERR, 413: _ERR, 415: _ERR},
+               400: _ERR, 413: _ERR, 415: _ERR, 503: _BUSY},
     response_class=Response,
 )
 async def analyze(request: Request) -> Response:
+    runner = request.app.state.runner
+    runner.check()  # a full queue refuses before the body is read and parsed
     art = await read_request(request)
-    art = await request.app.state.runner.analyse(art)
+    art = await runner.analyse(art)
     return Response(art.to_json(), media_type="application/json")
 
 
@@ -298,7 +315,7 @@ def health(request: Request) -> dict:
 
     st = request.app.state
     return {"status": "ok", "version": __version__, "analysers": st.pipeline.names, "skipped": st.skipped,
-            "corpus": st.corpus is not None}
+            "corpus": st.corpus is not None, "queue": st.runner.status()}
 
 
 def error_json(status: int, detail: str) -> Response:
