@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "harbour-deal-2023.txt"
 CHROMIUM = "/usr/bin/chromium"
 ANALYSERS = "segment,techniques,entities,actors,quotes,relations"
-INGEST_ANALYSERS = ANALYSERS
+INGEST_ANALYSERS = ANALYSERS + ",stories"  # the corpus keeps story vectors: stories, nearest
 SHOTS = ROOT / "test-output" / "web"
 
 # An article built to attack the page: markup in the title and the text must show as text.

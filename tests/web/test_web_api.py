@@ -120,6 +120,23 @@ def test_stats_and_dupes(server):
     assert group["earliest"]["date"] == "2023-03-14" and group["members"][1]["similarity"] > 0.7
 
 
+def test_stories_and_nearest(server):
+    copy = httpx.get(server + "/api/dupes").json()["items"][0]  # the MinHash near-copy of the harbour article
+    first, second = copy["members"][0]["id"], copy["members"][1]["id"]
+    d = httpx.get(server + "/api/stories").json()
+    group = next(g for g in d["items"] if first in {m["id"] for m in g["members"]})
+    members = {m["id"]: m for m in group["members"]}
+    assert second in members and members[second]["relation"] == "copy"
+    dates = [m["date"] or "9999" for m in group["members"]]
+    assert dates == sorted(dates) and group["earliest"]["id"] == group["members"][0]["id"]
+    near = httpx.get(server + f"/api/articles/{first}/nearest", params={"k": 3}).json()
+    assert len(near) == 3 and near[0]["id"] == second and near[0]["relation"] == "copy"
+    assert near[0]["similarity"] >= near[1]["similarity"] >= near[2]["similarity"]
+    r = httpx.get(server + "/api/articles/0000000000000000/nearest")
+    assert r.status_code == 404 and "no story vector" in r.json()["detail"]
+    assert httpx.get(server + f"/api/articles/{first}/nearest", params={"k": 0}).status_code == 422
+
+
 def test_openapi_documents_every_route_and_the_article_schema(server):
     spec = httpx.get(server + "/openapi.json").json()
     assert {"/api/analyze", "/api/articles", "/api/articles/{article_id}", "/api/stats", "/api/dupes"} <= set(spec["paths"])

@@ -245,8 +245,14 @@ class Store:
                                       "SELECT 'delete', num, coalesce(title, ''), text FROM articles "
                                       "WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
                                  {"ids": old_ids})
-                for t in (*schema.FLAT_TABLES, schema.story_vectors):
+                for t in schema.FLAT_TABLES:
                     conn.execute(delete(t).where(t.c.article_id.in_(old_ids)))
+                # A story vector goes with a new one, or with the article's own (re-analysed without
+                # the stories analyser); an Article rewritten with its vector (layers corrected,
+                # labels added) keeps its row, its key in the index and its story group.
+                gone = [p.article.meta.id for p in old if p.story is not None or p.article.story is None]
+                if gone:
+                    conn.execute(delete(schema.story_vectors).where(schema.story_vectors.c.article_id.in_(gone)))
                 stmt = (update(a).where(a.c.id == bindparam("b_id"))
                         .values({k: bindparam("b_" + k) for k in _article_row(old[0], run_id, pipeline, now)
                                  if k not in ("id", "minhash", "dupe_group", "dupe_similarity")}))

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from ..article import Article, Meta
+from ..compare import Comparison
 from ..errors import InputError, SlantError
 from ..search import Filters
 from ..stats import BY
@@ -107,6 +108,42 @@ class DupesPage(BaseModel):
     offset: int
     limit: int
     items: list[Group]
+
+
+class StoryMember(BaseModel):
+    id: str
+    title: str | None
+    source: str | None
+    date: str | None
+    relation: Literal["copy", "retelling", "same event"] | None = Field(
+        description="To its nearest earlier article (None for the group's earliest)")
+    nearest: str | None = Field(description="The most similar article stored before it")
+    similarity: float | None = Field(description="Cosine of the two story vectors")
+    retells: list[str] = Field(description="News outlets the article says it retells (\"says Politico\")")
+
+
+class StoryGroup(BaseModel):
+    id: str
+    earliest: StoryMember
+    members: list[StoryMember] = Field(description="By date, the earliest first")
+    languages: list[str]
+
+
+class StoriesPage(BaseModel):
+    total: int
+    offset: int
+    limit: int
+    items: list[StoryGroup]
+
+
+class Neighbour(BaseModel):
+    id: str
+    title: str | None
+    source: str | None
+    date: str | None
+    language: str | None
+    similarity: float = Field(description="Cosine of the two story vectors")
+    relation: Literal["copy", "retelling", "same event"] | None
 
 
 def parse_body(body: bytes, content_type: str, form: dict | None = None) -> Article:
@@ -307,6 +344,34 @@ def stats(request: Request, by: Annotated[Literal[BY], Query()] = "technique", q
             responses={404: _ERR})
 def dupes(request: Request, limit: Limit = 20, offset: Offset = 0) -> dict:
     return corpus_of(request).dupes(limit, offset)
+
+
+@router.get("/stories", response_model=StoriesPage, summary="Stories told more than once (copies and "
+            "retellings), largest first, each ordered by date", responses={404: _ERR})
+def stories(request: Request, limit: Limit = 20, offset: Offset = 0) -> dict:
+    return corpus_of(request).stories(limit, offset)
+
+
+@router.get("/articles/{article_id}/nearest", response_model=list[Neighbour],
+            summary="The stored stories nearest one article's", responses={404: _ERR})
+def nearest(request: Request, article_id: Annotated[str, Path(max_length=64)],
+            k: Annotated[int, Query(ge=1, le=100)] = 10) -> list:
+    found = corpus_of(request).nearest(article_id, k)
+    if found is None:
+        raise HTTPException(404, f"no story vector for article {article_id!r} in the corpus")
+    return found
+
+
+@router.get("/compare", response_model=Comparison, summary="What a stored retelling kept, added and dropped",
+            description="Aligns the sentences and paragraphs of article `b` (the retelling, any language) with "
+                        "those of article `a` (the original) and lists the technique spans, loaded words and "
+                        "quotes only `b` has (`additions`, loaded words first). `slant.compare`; the compare page "
+                        "is `/compare?a=&b=`.", responses={404: _ERR, 503: _ERR})
+def compare(request: Request, a: Annotated[str, Query(max_length=64, description="Id of the stored original")],
+            b: Annotated[str, Query(max_length=64, description="Id of the stored retelling")]) -> Comparison:
+    from .compare_view import run_compare, stored_pair
+
+    return run_compare(*stored_pair(corpus_of(request), a, b))
 
 
 @router.get("/health", response_model=Health, summary="Server status and the pipeline it runs")

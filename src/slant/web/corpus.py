@@ -7,6 +7,7 @@ the same here as in ``slant search`` and ``slant stats``.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict
 
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from .. import dupes as dupes_mod
 from ..article import Article
 from ..display import human_label
+from ..errors import SlantError
 from ..search import Filters, search, selection
 from ..stats import BY, stats
 from ..store import Store, StoreError, schema
@@ -22,6 +24,9 @@ from ..store import Store, StoreError, schema
 class Corpus:
     def __init__(self, store: Store):
         self.store = store
+        self._index = None  # the story index, opened on the first nearest-story query
+        self._thresholds: dict = {}
+        self._lock = threading.Lock()
 
     def search(self, q: str | None, filters: Filters, limit: int, offset: int) -> dict:
         hits = search(self.store, q, filters, limit=offset + limit)[offset:]
@@ -54,6 +59,34 @@ class Corpus:
         groups = dupes_mod.groups(self.store)
         return {"total": len(groups), "offset": offset, "limit": limit,
                 "items": [asdict(g) for g in groups[offset:offset + limit]]}
+
+    def stories(self, limit: int, offset: int) -> dict:
+        from ..sources import retold_in_store
+        from ..story_index import stories
+
+        groups = stories(self.store, retold_in_store(self.store))
+        return {"total": len(groups), "offset": offset, "limit": limit,
+                "items": [asdict(g) for g in groups[offset:offset + limit]]}
+
+    def nearest(self, article_id: str, k: int) -> list[dict] | None:
+        """The stories nearest an article's (None: it has no story vector). The index is opened
+        once and kept; it catches up with the table when the table has grown since."""
+        from ..story_index import StoryIndex, nearest, newest_model, thresholds
+
+        model = newest_model(self.store)
+        if model is None:
+            return None
+        with self._lock:  # requests run on a thread pool; one of them opens or grows the index
+            if self._index is None or self._index.model != model:
+                self._index = StoryIndex.open(self.store, model)
+                self._thresholds = thresholds()
+            else:
+                self._index.catch_up(self.store)
+            index = self._index
+        try:
+            return [asdict(n) for n in nearest(self.store, article_id, k, index, self._thresholds)]
+        except SlantError:
+            return None
 
     def size(self) -> int:
         return self.store.count()
