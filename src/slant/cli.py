@@ -614,25 +614,34 @@ def _term_as_interrupt():  # noqa: ANN202
 
 
 @app.command(epilog=examples(
-    ("slant compare original.txt retelling.txt", "kept, added and dropped sentences"),
-    ("slant compare a.html b.txt --keep 0.6", "a stricter match"),
+    ("slant compare original.txt retelling.txt", "what the retelling added, kept and dropped"),
+    ("slant compare a.html b.txt --keep 2.5", "a stricter match"),
+    ("slant compare a.txt b.txt -f json", "the comparison as JSON"),
 ))
 def compare(
     original: Annotated[Path, typer.Argument(help="The article retold (A).")],
     retelling: Annotated[Path, typer.Argument(help="The article that retells it (B), in any language.")],
-    keep: Annotated[Optional[float], typer.Option("--keep", help="Sentence similarity from which a sentence is kept "
-                                                 "(0..1, default 0.4).")] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Sentences to show in each list.")] = 12,
+    keep: Annotated[Optional[float], typer.Option("--keep", help="How far a sentence's best match must stand out "
+                                                 "among the pair's scores to be kept on its own (a robust z-score, "
+                                                 "default 1.5; each other's best match: 1.0).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Lines to show in each list.")] = 12,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
 ) -> None:
-    """How close two articles' stories are, and what the retelling kept, added and dropped."""
+    """What a retelling added, kept and dropped: the spans only it has (loaded words first, then
+    other techniques and quotes), its paragraphs beside those they retell, and its sentences."""
+    import json as json_mod
+    from dataclasses import asdict
+
     from rich.console import Console
     from rich.text import Text
 
     from .compare import KEEP, analyse, compare as run_compare
-    from .display import shorten
+    from .display import human_label, shorten
     from .lang import detect_language
     from .readers import read_path
 
+    if fmt not in ("text", "json"):
+        raise SlantError(f"--format must be text or json (got {fmt!r})")
     arts = []
     for path in (original, retelling):
         found = read_path(path)
@@ -643,22 +652,40 @@ def compare(
         arts.append(art)
     a, b = analyse(*arts)
     result = run_compare(a, b, keep=KEEP if keep is None else keep)
+    if fmt == "json":
+        print(json_mod.dumps(asdict(result), ensure_ascii=False, indent=1))
+        return
     console = Console(width=max(100, Console().width))
     console.print(Text(f"story similarity {result.similarity:.2f}  (SemEval-2022 Overall {result.overall:.2f}: "
                        f"1 = the same story .. 4 = unrelated; {a.meta.language or '?'} / {b.meta.language or '?'})"))
     console.print(Text(f"{plural(len(result.kept), 'sentence')} kept, {len(result.added)} added, "
                        f"{len(result.dropped)} dropped", style="bold"))
+    console.print(Text("\nonly in the retelling (loaded words first):", style="bold"))
+    if not result.additions:
+        console.print(Text("  nothing: no technique span, loaded word or quote that the original lacks"))
+    for x in result.additions[:limit]:
+        where = result.b_sentences[x.sentence].paragraph + 1 if x.sentence >= 0 else 0
+        what = (f"{x.labels[0]} quote" + (f" ({x.speaker})" if x.speaker else "") if x.kind == "quote"
+                else ", ".join(human_label(n) for n in x.labels) + (" (word list)" if x.source == "word list" else ""))
+        console.print(Text(f'  {x.kind:<9} ¶{where:<3} "{shorten(x.text, 60)}"  {what}'))
+    if len(result.additions) > limit:
+        console.print(Text(f"  ... {len(result.additions) - limit} more (-n to show them)"))
+    console.print(Text("\nparagraphs (retelling ¶ <- the original's ¶ it retells):", style="bold"))
+    for p in result.paragraphs:
+        src = ", ".join(f"¶{q + 1}" for q in p.matches) or "nothing (added)"
+        console.print(Text(f"  ¶{p.index + 1:<3} <- {src:<18} {p.kept} kept, {p.added} added"))
     console.print(Text("\nadded in the retelling (techniques first):", style="bold"))
     for m in result.added[:limit]:
         tag = f"  [{', '.join(m.techniques)}]" if m.techniques else ""
-        console.print(Text(f"  + {shorten(m.text, 150)}{tag}"))
+        console.print(Text(f"  + ¶{m.paragraph + 1} {shorten(m.text, max(40, 90 - len(tag)))}{tag}"))
     console.print(Text("\nkept (retelling <- original, similarity):", style="bold"))
     for m in result.kept[:limit]:
-        src = result.a_sentences[m.match].text if m.match is not None else ""
-        console.print(Text(f"  = {shorten(m.text, 90)}\n      <- {shorten(src, 90)}  ({m.similarity:.2f})"))
+        src = result.a_sentences[m.match] if m.match is not None else None
+        where = f"¶{src.paragraph + 1} {shorten(src.text, 76)}" if src else "?"
+        console.print(Text(f"  = ¶{m.paragraph + 1} {shorten(m.text, 80)}\n      <- {where}  ({m.similarity:.2f})"))
     console.print(Text("\ndropped from the original:", style="bold"))
     for m in result.dropped[:limit]:
-        console.print(Text(f"  - {shorten(m.text, 150)}"))
+        console.print(Text(f"  - ¶{m.paragraph + 1} {shorten(m.text, 88)}"))
 
 
 @app.command(epilog=examples(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx
+import pytest
 
 
 def analyse_via_page(page, server: str, text: str) -> None:
@@ -216,3 +221,110 @@ def test_claims_are_marked_in_the_margin_without_hiding_techniques(page, sample_
     assert inner.count() > 0
     assert inner.first.evaluate("m => getComputedStyle(m).borderBottomColor") not in ("rgba(0, 0, 0, 0)", "transparent")
     assert not page.errors, page.errors
+
+
+@pytest.fixture(scope="module")
+def compare_server(tmp_path_factory):
+    """A ``slant serve`` over its own corpus of two stored articles: an English text in the manner
+    of a Politico piece (tests/fixtures/stories) and the shared example that retells it. (Its own
+    store: the session corpus's counts are other tests' expectations.) Yields (url, id of the
+    original, id of the retelling)."""
+    from slant.ingest import ingest
+    from slant.store import open_store
+
+    from .conftest import ANALYSERS, ROOT, free_port, wait_up
+
+    retelling = ROOT.parent / "shared" / "examples" / "belarus-putin-2020.txt"
+    if not retelling.is_file():
+        pytest.skip(f"shared example not found at {retelling}")
+    folder = tmp_path_factory.mktemp("compare")
+    original = ROOT / "tests" / "fixtures" / "stories" / "belarus-analysis-en.txt"
+    db = folder / "compare.db"
+    open_store(db).close()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "SLANT_TOKEN"}
+    proc = subprocess.Popen([sys.executable, "-m", "slant.cli", "serve", "--db", str(db), "--port", str(port),
+                             "--analysers", ANALYSERS], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        result = ingest([original, retelling], str(db),
+                        analysers=["segment", "techniques", "entities", "actors", "quotes"])
+        assert result.stored == 2, result
+        wait_up(url, proc)
+        items = httpx.get(url + "/api/articles", params={"limit": 10}).json()["items"]
+        ids = {h["title"]: h["id"] for h in items}
+        yield (url, ids["Putin's Belarus gamble could cost him the Belarusians"],
+               ids["Why do the West believe that Putin lost in Belarus?"])
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_compare_page_aligns_paragraphs_and_highlights_the_retellings_additions(page, browser, compare_server, shots):
+    url, original, retelling = compare_server
+    page.goto(f"{url}/compare?a={original}&b={retelling}")
+    # The summary: counts, then what only the retelling has, its loaded words first.
+    assert "kept" in page.inner_text("#counts") and int(page.inner_text("#counts .n-added")) > 0
+    loaded = page.locator("#only-loaded .chip").all_inner_texts()
+    assert {"sweaty", "usurper", "dictator-same"} <= set(loaded)
+    assert any("usurper" in q for q in page.locator("#only-quotes li").all_inner_texts())
+    # Aligned rows: the retold NATO sentence sits on the row of the paragraph it retells.
+    nato = page.locator("td.side-b .cs.kept", has_text="Now he warns about NATO")
+    row = page.locator("tr", has=nato)
+    assert row.get_attribute("class") == "aligned"
+    assert "Now he warns of a NATO threat" in row.locator("td.side-a").inner_text()
+    # Each paragraph of either article is shown once, and the aligned rows keep both orders.
+    assert page.locator("[id^='a-p-']").count() == 9 and page.locator("[id^='b-p-']").count() == 10
+    pairs = page.eval_on_selector_all(
+        "tr.aligned", "rows => rows.map(r => [r.querySelector('.side-a .para').id, r.querySelector('.side-b .para').id]"
+        ".map(id => +id.split('-')[2]))")
+    assert len(pairs) >= 4 and pairs == sorted(pairs)
+    # Additions are highlighted: added sentences, and the retelling's own words inside kept ones.
+    usurper = page.locator("td.side-b ins.cs.added mark.only", has_text="usurper")
+    assert usurper.count() == 1
+    assert page.locator("td.side-b .cs.kept mark.only", has_text="sweaty").count() == 1
+    bg = usurper.evaluate("m => getComputedStyle(m).backgroundColor")
+    assert bg not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert page.locator("td.side-a del.cs.dropped").count() > 0 and page.locator("td.side-a ins").count() == 0
+    assert page.locator("td.side-b mark.hl").count() > 0  # technique spans underlined as on the article page
+    page.set_viewport_size({"width": 1280, "height": 1150})
+    page.screenshot(path=str(shots / "compare-page.png"))  # docs/img/compare-page.png, quantised
+    # Hovering a kept sentence lights the one it retells.
+    nato.hover()
+    assert page.locator(".cs.linked").count() >= 2
+    assert "Now he warns of a NATO threat" in page.locator("td.side-a .cs.linked").first.inner_text()
+    # A chip leads to its sentence.
+    page.locator("#only-loaded .chip", has_text="usurper").click()
+    target = page.evaluate("location.hash")
+    assert target.startswith("#b-s-") and "usurper" in page.locator(target).inner_text()
+    assert not page.errors, page.errors
+    # The page reads the same without scripts (rendered by the server).
+    ctx = browser.new_context(java_script_enabled=False)
+    bare = ctx.new_page()
+    bare.goto(f"{url}/compare?a={original}&b={retelling}")
+    assert bare.locator("td.side-b ins.cs.added mark.only", has_text="usurper").count() == 1
+    ctx.close()
+
+
+def test_compare_page_names_an_unknown_article_and_offers_the_form(page, compare_server):
+    url, original, _ = compare_server
+    response = page.goto(f"{url}/compare?a={original}&b=no-such-article")
+    assert response.status == 404 and "no article 'no-such-article'" in page.inner_text("main")
+    r = httpx.get(f"{url}/api/compare", params={"a": "nope", "b": original})
+    assert r.status_code == 404 and r.json()["detail"] == "no article 'nope' in the corpus"
+    data = httpx.get(f"{url}/api/compare", params={"a": original, "b": original}, timeout=60).json()
+    assert not data["added"] and not data["dropped"] and all(r["aligned"] for r in data["rows"])
+    page.goto(f"{url}/compare")
+    page.fill("#a_text", "Harbour talks end\n\nThe port authority and the union met on Monday in the city hall. "
+                         "The talks about wages lasted nine hours and ended without an agreement.\n\n"
+                         "Both sides said they would meet again next week.")
+    page.fill("#b_text", "Harbour talks fail\n\nThe port authority and the union met on Monday in the city hall. "
+                         "The talks about wages lasted nine hours and ended without an agreement.\n\n"
+                         "The usurper who runs the union walked out and shouted at the reporters.")
+    page.click("#compare-button")
+    page.wait_for_selector("#compare-table")
+    assert page.locator("td.side-b mark.only", has_text="usurper").count() == 1

@@ -116,3 +116,47 @@ def corpus_filters():  # noqa: ANN201
     from slant.search import Filters
 
     return Filters()
+
+
+def _comparison_of(a, b, b_status, a_status, b_links, additions):
+    """A hand-made comparison of two one-paragraph articles: every sentence's status and links."""
+    from slant.compare import Comparison, ParagraphMatch, Row, SentenceMatch
+
+    def sentences(art, status, linked):
+        return [SentenceMatch(s.start, s.end, art.text[s.start:s.end], linked[k][0] if linked[k] else None, 0.6,
+                              [], 0, status[k], 2.0, linked[k]) for k, s in enumerate(art.sentences)]
+
+    a_links = [[i for i, js in enumerate(b_links) if j in js] for j in range(len(a.sentences))]
+    bs, as_ = sentences(b, b_status, b_links), sentences(a, a_status, a_links)
+    return Comparison(1.0, 1.0, [m for m in bs if m.status == "kept"], [m for m in bs if m.status == "added"],
+                      [m for m in as_ if m.status == "dropped"], as_, bs, additions,
+                      [ParagraphMatch(0, 0, len(b.text), [0], 1, 1)], [Row([0], [0], True)], ("en", "en"))
+
+
+def test_the_compare_page_wraps_sentences_by_status_and_marks_what_only_the_retelling_has():
+    from markupsafe import escape
+
+    from slant.article import Sentence
+    from slant.compare import Addition
+    from slant.web.compare_view import page
+
+    a = Article(text="Putin met <b>Lukashenko</b>. The talks were long.", paragraphs=[Span(start=0, end=48)])
+    a.sentences = [Sentence(start=0, end=28, paragraph=0), Sentence(start=29, end=48, paragraph=0)]
+    b = Article(text="Putin met <b>sweaty</b> Lukashenko. The usurper must go.", paragraphs=[Span(start=0, end=56)])
+    b.sentences = [Sentence(start=0, end=35, paragraph=0), Sentence(start=36, end=56, paragraph=0)]
+    k = b.text.index("usurper")
+    b.techniques = [TechniqueSpan(start=k, end=k + 7, technique="Name_Calling-Labeling", confidence=0.4)]
+    only = [Addition("loaded", ["Name_Calling-Labeling"], k, k + 7, "usurper", 1, "techniques")]
+    result = _comparison_of(a, b, ["kept", "added"], ["kept", "dropped"], [[0], []], only)
+    ctx = page(a, b, result)
+    (row,) = ctx["rows"]
+    a_html, b_html = str(row["a"][0]["html"]), str(row["b"][0]["html"])
+    assert '<span class="cs kept" id="b-s-0" data-links="a-s-0"' in b_html
+    assert '<ins class="cs added" id="b-s-1">' in b_html and '<del class="cs dropped" id="a-s-1">' in a_html
+    assert 'data-links="b-s-0"' in a_html  # the source side links back
+    # the loaded word: underlined as on the article page, and marked as the retelling's own
+    assert '<mark class="only"><span class="pc" title="Name Calling / Labeling"><mark class="hl c' in b_html
+    # article text is escaped, in the text and in the tooltip naming the retold sentence
+    assert "<b>" not in a_html + b_html and str(escape("<b>sweaty</b>")) in b_html
+    assert ctx["summary"]["kept"] == 1 and ctx["summary"]["added"] == 1 and ctx["summary"]["dropped"] == 1
+    assert [x["text"] for x in ctx["loaded"]] == ["usurper"] and ctx["loaded"][0]["paragraph"] == 0

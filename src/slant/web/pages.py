@@ -1,4 +1,4 @@
-"""Server-rendered pages: analyse, article view, corpus, API reference.
+"""Server-rendered pages: analyse, article view, corpus, compare, API reference.
 
 Templates get plain data (``view.py``) and Jinja escapes every value: article text never reaches
 the page as markup. Data the scripts need travels as JSON in a ``<script type="application/json">``
@@ -7,16 +7,20 @@ block through Jinja's ``tojson`` filter, which escapes ``<``, ``>`` and ``&``.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from ..article import Article
-from ..errors import SlantError
+from ..compare import Comparison
+from ..errors import InputError, SlantError
 from ..stats import BY
-from . import view
+from ..text import check_length
+from . import compare_view, view
 from .api import _DATE, _filters, read_request
 
 router = APIRouter(include_in_schema=False)
@@ -87,6 +91,53 @@ def corpus_page(request: Request, q: str | None = None, source: str | None = Non
     return render(request, "corpus.html", form=form, results=results, stats=stats, by=BY, error=error,
                   dupes=corpus.dupes(20, 0), size=corpus.size(), offset=offset,
                   qs=urlencode({k: v for k, v in form.items() if v}))
+
+
+def compare_page_of(request: Request, a: Article, b: Article, result: Comparison, stored: bool) -> HTMLResponse:
+    return render(request, "compare.html", a=a.meta, b=b.meta, stored=stored, categories=view.categories(),
+                  form={"a": a.meta.id if stored else "", "b": b.meta.id if stored else ""},
+                  **compare_view.page(a, b, result))
+
+
+RefQ = Annotated[str | None, Query(max_length=64, description="Id of a stored article")]
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_page(request: Request, a: RefQ = None, b: RefQ = None) -> HTMLResponse:
+    """Two stored articles side by side (``?a=original&b=retelling``), or the form to choose them."""
+    form = {"a": a or "", "b": b or ""}
+    if not a and not b:
+        return render(request, "compare.html", form=form, rows=None)
+    if not a or not b:
+        return render(request, "compare.html", status=400, form=form, rows=None,
+                      error="give two articles: the original (a) and its retelling (b)")
+    art_a, art_b = compare_view.stored_pair(request.app.state.corpus, a, b)
+    return compare_page_of(request, art_a, art_b, compare_view.run_compare(art_a, art_b), stored=True)
+
+
+@router.post("/compare", response_class=HTMLResponse)
+async def compare_texts(request: Request) -> HTMLResponse:
+    """Two pasted texts, analysed by the server's pipeline, then side by side."""
+    from ..readers.plain import parse_plain
+
+    try:
+        try:
+            form = await request.form(max_files=0, max_fields=10)
+        except Exception as exc:  # noqa: BLE001 - a malformed body
+            raise InputError("<form>", f"cannot read the form: {exc}") from None
+        texts = [form.get("a_text"), form.get("b_text")]
+        if not all(isinstance(t, str) and t.strip() for t in texts):
+            raise InputError("<form>", "paste both articles: the original and its retelling")
+        arts = [parse_plain(t, source="<form>") for t in texts]
+        for art in arts:
+            check_length(art.text, "<form>")
+        runner = request.app.state.runner
+        art_a, art_b = await asyncio.gather(runner.analyse(arts[0]), runner.analyse(arts[1]))
+    except SlantError as exc:
+        return render(request, "compare.html", status=400, form={"a": "", "b": ""}, rows=None,
+                      error=exc.reason if isinstance(exc, InputError) else str(exc))
+    result = await run_in_threadpool(compare_view.run_compare, art_a, art_b)
+    return compare_page_of(request, art_a, art_b, result, stored=False)
 
 
 @router.get("/api", response_class=HTMLResponse)
