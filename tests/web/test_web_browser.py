@@ -249,7 +249,7 @@ def compare_server(tmp_path_factory):
     url = f"http://127.0.0.1:{port}"
     try:
         result = ingest([original, retelling], str(db),
-                        analysers=["segment", "techniques", "entities", "actors", "quotes"])
+                        analysers=["segment", "techniques", "stories", "entities", "actors", "quotes"])
         assert result.stored == 2, result
         wait_up(url, proc)
         items = httpx.get(url + "/api/articles", params={"limit": 10}).json()["items"]
@@ -328,3 +328,23 @@ def test_compare_page_names_an_unknown_article_and_offers_the_form(page, compare
     page.click("#compare-button")
     page.wait_for_selector("#compare-table")
     assert page.locator("td.side-b mark.only", has_text="usurper").count() == 1
+
+
+def test_a_retelling_page_lists_its_source_and_opens_the_comparison(page, compare_server, shots):
+    """Stored with their story vectors, the sample and the English text it retells are one story:
+    each article's page lists the other, and the link puts the earlier one on the left."""
+    url, original, retelling = compare_server
+    page.goto(f"{url}/articles/{retelling}")
+    row = page.locator("#tellings tbody tr")
+    assert row.count() == 1
+    assert row.locator("td").nth(4).inner_text() == "retelling"
+    assert row.locator("a").first.get_attribute("href") == f"/articles/{original}"
+    page.click("#tellings a:has-text('compare side by side')")
+    page.wait_for_selector("#counts")
+    assert f"a={original}" in page.url and f"b={retelling}" in page.url  # the original is dated four days earlier
+    page.goto(f"{url}/corpus")
+    group = page.locator(".stories details.group")
+    assert group.count() == 1
+    group.locator("summary").click()
+    assert group.locator("tr", has_text="retelling").count() == 1
+    assert not page.errors, page.errors

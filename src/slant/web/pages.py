@@ -33,12 +33,13 @@ def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLRespons
                                          status_code=status)
 
 
-def article_page(request: Request, art: Article, stored: bool) -> HTMLResponse:
+def article_page(request: Request, art: Article, stored: bool, tellings: list[dict] | None = None) -> HTMLResponse:
     return render(
         request, "article.html", art=art, meta=art.meta, paragraphs=view.layout(art), categories=view.categories(),
         labels=view.labels_by_task(art), actors=view.actors_view(art), actors_shown=view.ACTORS_SHOWN,
         quotes=view.quotes_view(art),
         others=view.other_layers(art), data=view.page_data(art), stored=stored, not_run=view.not_run_view(art),
+        tellings=tellings or [],
         counts={c["index"]: sum(1 for t in art.techniques
                                 if view.technique_info().get(t.technique, {}).get("cat") == c["index"])
                 for c in view.categories()},
@@ -66,7 +67,23 @@ def stored_article(request: Request, article_id: str) -> HTMLResponse:
     art = corpus.article(article_id[:64]) if corpus is not None else None
     if art is None:
         raise HTTPException(404, f"no article {article_id!r} in the corpus")
-    return article_page(request, art, stored=True)
+    return article_page(request, art, stored=True, tellings=tellings_of(corpus, art))
+
+
+TELLINGS = 8  # other tellings shown on an article's page
+
+
+def tellings_of(corpus, art: Article) -> list[dict]:  # noqa: ANN001
+    """The stored articles that tell the article's story (copy, retelling, same event), nearest
+    first, each with the compare link that puts the earlier of the two on the left."""
+    out = []
+    for n in corpus.nearest(art.meta.id, TELLINGS) or []:
+        if n["relation"] is None:
+            continue
+        earlier = (n["date"] or "9999") < (art.meta.date or "9999")
+        a, b = (n["id"], art.meta.id) if earlier else (art.meta.id, n["id"])
+        out.append({**n, "compare": "/compare?" + urlencode({"a": a, "b": b}), "earlier": earlier})
+    return out
 
 
 @router.get("/corpus", response_class=HTMLResponse)
@@ -89,7 +106,7 @@ def corpus_page(request: Request, q: str | None = None, source: str | None = Non
     except SlantError as exc:
         error, results, stats = str(exc), None, None
     return render(request, "corpus.html", form=form, results=results, stats=stats, by=BY, error=error,
-                  dupes=corpus.dupes(20, 0), size=corpus.size(), offset=offset,
+                  dupes=corpus.dupes(20, 0), stories=corpus.stories(20, 0), size=corpus.size(), offset=offset,
                   qs=urlencode({k: v for k, v in form.items() if v}))
 
 
