@@ -366,6 +366,7 @@ def graph(
     ("slant eval frames --lang po", "Polish dev articles, beside the organisers' baseline"),
     ("slant eval similarity", "SemEval-2022 Task 8 Pearson r, validation pairs"),
     ("slant eval techniques --llm http://127.0.0.1:8080/v1 --limit 5", "an LLM beside the model"),
+    ("slant eval techniques --gold slant.db", "on the analysts' corrections, with their agreement"),
     note="Tasks: " + ", ".join(EVAL_TASKS) + ".",
 ))
 def eval_(
@@ -383,12 +384,24 @@ def eval_(
                                     "Default: techniques en, the others every language.")
     ] = None,
     model: Annotated[Optional[Path], typer.Option("--model", help="Model folder to score instead of the shipped one.")] = None,
+    gold: Annotated[Optional[str], typer.Option("--gold", help="Score on the analysts' corrections in this corpus "
+                                                "database (techniques, roles) instead, with their agreement.")] = None,
 ) -> None:
     """Score a shipped model on its held-out split with the shared task's official rules."""
     from .tasks.corpora import data_dir
     from .tasks.evaluation import evaluate, evaluator
 
     evaluator(task)  # an unknown task is named before the corpora are looked for
+    if gold is not None:
+        from .tasks.corrections import evaluate_gold
+
+        if lang or split or llm or llm_model or data:
+            raise SlantError("--gold scores the model on the analysts' corrections: --data, --split, --lang and "
+                             "--llm do not apply")
+        if model is not None and not model.is_dir():
+            raise SlantError(f"--model {model}: no such model folder")
+        typer.echo(evaluate_gold(task, gold, model))
+        return
     if lang and lang != "en" and task not in LANG_EVAL_TASKS:
         raise SlantError(f"--lang {lang}: {task} is scored in English only so far "
                          f"({', '.join(LANG_EVAL_TASKS)} have other languages)")
@@ -438,6 +451,7 @@ def predict(
     ("slant train techniques --stages export,finish --out runs/model", "export and tune a run elsewhere"),
     ("slant train techniques --stages heads", "refit the heads that read the encoder"),
     ("slant train attributions --stages fit,export", "refit the attribution tagger on cached encoder states"),
+    ("slant train techniques --corrections slant.db --corrections-weight 2", "add the analysts' corrections"),
     note="Tasks: techniques, techniques-en, roles, subjectivity, claims, genre, frames, narratives, quotes, attributions, similarity, stories.",
 ))
 def train(
@@ -448,6 +462,11 @@ def train(
     stages: Annotated[Optional[str], typer.Option("--stages", help="Stages to run: fit,export,finish,heads (techniques; "
                                                    "fit,export,lexical,sentences,finish for techniques-en; "
                                                    "features,fit,export for attributions).")] = None,
+    corrections: Annotated[Optional[str], typer.Option("--corrections", help="Also train on the articles analysts "
+                                                       "corrected in this corpus database (techniques, roles).")] = None,
+    corrections_weight: Annotated[float, typer.Option("--corrections-weight", min=0.0, max=100.0,
+                                                      help="Weight of a corrected article's loss beside a shared-task "
+                                                           "article's.")] = 1.0,
 ) -> None:
     """Rebuild a shipped model from the annotated corpora (needs pip install 'slant[train]')."""
     from .tasks.corpora import data_dir
@@ -460,6 +479,13 @@ def train(
     options: dict = {"resume": True} if resume else {}  # else each trainer's own default
     if stages:
         options["stages"] = stages
+    if corrections is not None:
+        if task not in ("techniques", "roles"):
+            raise SlantError(f"--corrections: {task} does not learn from corrections yet (techniques and roles do)")
+        from .store import open_store
+
+        open_store(corrections, create=False).close()  # a database that is not there is named now, not after hours
+        options.update(corrections=corrections, corrections_weight=corrections_weight)
     run_train(task, data_dir(data), out, **options)
 
 
@@ -881,12 +907,72 @@ def stats(
 
 
 @app.command(epilog=examples(
+    ("slant reviews --db slant.db", "articles reviewed, by whom, techniques most often rejected"),
+    ("slant reviews --author alice --since 2026-01-01", "one analyst's work since a date"),
+    ("slant reviews --plot rejected.png", "the most often rejected techniques as a chart"),
+))
+def reviews(
+    db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
+    author: Annotated[Optional[str], typer.Option("--author", help="Only this analyst's corrections.")] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only corrections made since this ISO date "
+                                                 "(or after this correction id).")] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Also draw the rejected techniques as a bar chart (PNG).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Techniques to show.")] = 15,
+) -> None:
+    """How far the analysts' review has gone: articles reviewed, by whom, which techniques they reject."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from .corrections import review_summary
+    from .store import open_store
+
+    with open_store(db, create=False) as store:
+        s = review_summary(store, author=author, since=since)
+    console = Console(width=max(100, Console().width))
+    console.print(Text(f"{s['reviewed']} of {s['articles']} articles reviewed, {s['corrections']} corrections"
+                       + (f" by {author}" if author else "") + (f" since {since}" if since else "")))
+    if not s["corrections"]:
+        return
+    layers = Table(title="by layer", title_justify="left")
+    layers.add_column("layer")
+    layers.add_column("articles", justify="right")
+    for row in s["layers"]:
+        layers.add_row(Text(row["layer"]), str(row["articles"]))
+    console.print(layers)
+    people = Table(title="by analyst", title_justify="left")
+    for i, col in enumerate(("analyst", "corrections", "articles", "last correction")):
+        people.add_column(col, justify="right" if i in (1, 2) else "left")
+    for a in s["authors"]:
+        people.add_row(Text(a["author"]), str(a["corrections"]), str(a["articles"]), Text(a["last"] or ""))
+    console.print(people)
+    techs = Table(title="techniques most often rejected", title_justify="left")
+    for i, col in enumerate(("technique", "rejected", "relabelled", "accepted", "added", "reject rate")):
+        techs.add_column(col, justify="right" if i else "left")
+    for t in s["techniques"][:limit]:
+        rate = f"{t['reject_rate']:.0%}" if t["reject_rate"] is not None else ""
+        techs.add_row(Text(t["technique"]), str(t["rejected"]), str(t["relabelled"]), str(t["accepted"]),
+                      str(t["added"]), rate)
+    console.print(techs)
+    if plot:
+        from .stats import Table as Counts
+        from .stats import plot as draw
+
+        rows = [(t["technique"], t["rejected"] + t["relabelled"]) for t in s["techniques"][:limit]
+                if t["rejected"] + t["relabelled"]]
+        draw(Counts("technique", ["technique", "spans rejected or relabelled"], rows), plot,
+             title="techniques analysts most often reject")
+        typer.echo(f"wrote {plot}", err=True)
+
+
+@app.command(epilog=examples(
     ("slant export -f parquet -o corpus.parquet", "the whole store as Parquet"),
     ("slant export -f brat -o brat/ Ukraine", "a search as brat standoff files"),
     ("slant export -f label-studio -o tasks.json --source politico.eu", "pre-annotated Label Studio tasks"),
+    ("slant export -f corrections -o reviewed/", "corrected articles: SemEval files and JSONL history"),
 ))
 def export(
-    format: Annotated[str, typer.Option("--format", "-f", help="jsonl|parquet|csv|brat|label-studio")] = "jsonl",
+    format: Annotated[str, typer.Option("--format", "-f", help="jsonl|parquet|csv|brat|label-studio|corrections")] = "jsonl",
     query: Annotated[str, typer.Argument(help="Only articles matching this search.")] = "",
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File (folder for brat); default: standard output.")] = None,
     db: Annotated[Optional[str], typer.Option("--db", help=_DB_HELP)] = None,
@@ -907,6 +993,7 @@ def export(
     ("slant serve", "the analyse page on http://127.0.0.1:8000/"),
     ("slant serve --db slant.db -p 8080", "with a corpus: article and corpus pages"),
     ("SLANT_TOKEN=secret slant serve --host 0.0.0.0", "reachable from other machines, with a token"),
+    ("slant serve --db slant.db --tokens analysts.txt", "each analyst's own token names their corrections"),
 ))
 def serve(
     db: Annotated[Optional[str], typer.Option("--db", help="Corpus database: a SQLite file or postgresql://user@host/db "
@@ -922,6 +1009,8 @@ def serve(
     queue_depth: Annotated[Optional[int], typer.Option(
         "--queue-depth", min=0, help="Articles accepted and not yet answered, at most; past it, analyse requests "
                                      "get 503 with a Retry-After (default: 32, two batches; 0: no limit).")] = None,
+    tokens: Annotated[Optional[Path], typer.Option("--tokens", help="Analysts' tokens: one 'NAME TOKEN' a line. Every "
+                                                   "request must carry one, and corrections are recorded under its name.")] = None,
 ) -> None:
     """Serve the JSON API (OpenAPI at /openapi.json) and the web pages: analyse, article view, corpus.
 
@@ -932,16 +1021,20 @@ def serve(
     from .web import serve as run_server
     from .web.security import check_bind
 
+    from .web.security import read_tokens
+
     token = os.environ.get("SLANT_TOKEN") or None
-    check_bind(host, token)  # before the models load: refuse fast
+    named = read_tokens(tokens) if tokens is not None else None
+    check_bind(host, token, named)  # before the models load: refuse fast
     check_port(host, port)
     names = [a.strip() for a in analysers.split(",") if a.strip()] if analysers else None
     db = db or os.environ.get("SLANT_DB") or ("slant.db" if Path("slant.db").is_file() else None)
     if db is not None and "://" not in db and not Path(db).exists():
         raise SlantError(f"--db {db}: no such database (store articles first with `slant ingest --db {db}`)")
-    typer.echo(f"slant: serving on http://{host}:{port}/" + (" (token required)" if token else ""), err=True)
+    typer.echo(f"slant: serving on http://{host}:{port}/" + (" (token required)" if token or named else ""), err=True)
     queue = {} if queue_depth is None else {"queue_depth": queue_depth}  # else the server's default
-    run_server(host=host, port=port, token=token, db=db, config=config, analysers=names, cors=cors or None, **queue)
+    run_server(host=host, port=port, token=token, db=db, config=config, analysers=names, cors=cors or None,
+               tokens=named, **queue)
 
 
 def main(argv: list[str] | None = None) -> int:

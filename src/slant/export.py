@@ -8,6 +8,9 @@
   quotes, check-worthy claims; document labels as notes) and an ``annotation.conf``; spans crossing a line break are
   written as fragments, as brat requires.
 - ``label-studio``: a JSON list of tasks with slant's layers as pre-annotations ("predictions").
+- ``corrections``: a folder with the articles analysts corrected (``slant.corrections``), corrected,
+  in the shared tasks' formats (SemEval-2023 Task 3 spans and paragraph labels, SemEval-2025 Task
+  10 entity roles) and as JSONL with their history (:func:`slant.tasks.corrections.export_corrections`).
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from .errors import SlantError
 from .search import Filters, selection
 from .store import Store, schema
 
-FORMATS = ("jsonl", "parquet", "csv", "brat", "label-studio")
-_NEEDS_OUT = ("parquet", "brat")
+FORMATS = ("jsonl", "parquet", "csv", "brat", "label-studio", "corrections")
+_NEEDS_OUT = ("parquet", "brat", "corrections")
 
 
 def export(store: Store, fmt: str, out: str | Path | None = None, query: str | None = None,
@@ -37,7 +40,15 @@ def export(store: Store, fmt: str, out: str | Path | None = None, query: str | N
     if fmt not in FORMATS:
         raise SlantError(f"unknown export format {fmt!r}; known: {', '.join(FORMATS)}")
     if fmt in _NEEDS_OUT and out is None:
-        raise SlantError(f"--format {fmt} needs --out ({'a folder' if fmt == 'brat' else 'a file'})")
+        raise SlantError(f"--format {fmt} needs --out ({'a folder' if fmt in ('brat', 'corrections') else 'a file'})")
+    if fmt == "corrections":
+        from .tasks.corrections import export_corrections
+
+        ids = None
+        if (query and query.strip()) or (filters and filters.any()):
+            with store.connect() as conn:
+                ids = set(conn.execute(selection(store, query, filters, schema.articles.c.id)).scalars())
+        return export_corrections(store, Path(out), ids)
     stmt = selection(store, query, filters, schema.articles.c.article_json)
     arts = store.articles(stmt)
     if fmt == "parquet":

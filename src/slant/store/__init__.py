@@ -319,6 +319,78 @@ class Store:
             for row in conn.execution_options(yield_per=256).execute(query):
                 yield Article.from_json(row[0])
 
+    def article(self, article_id: str) -> Article | None:
+        """One stored Article, as the model left it (None when there is no such article)."""
+        a = schema.articles
+        with self.connect() as conn:
+            row = conn.execute(select(a.c.article_json).where(a.c.id == article_id)).first()
+        return Article.from_json(row[0]) if row else None
+
+    # --- corrections (slant.corrections) ----------------------------------------------------------
+    def corrections(self, article_id: str | None = None, *, after_id: int | None = None,
+                    since: datetime | None = None, author: str | None = None, layer: str | None = None,
+                    limit: int | None = None) -> list[dict]:
+        """Stored corrections, oldest first: of one article (its history), or of the whole store;
+        ``after_id`` (those with a larger id: a cursor), ``since`` (made at or after), ``author``
+        and ``layer`` narrow them. Rows as dicts, JSON fields decoded, times as ISO strings."""
+        c = schema.corrections
+        q = select(c).order_by(c.c.id)
+        if article_id is not None:
+            q = q.where(c.c.article_id == article_id)
+        if after_id is not None:
+            q = q.where(c.c.id > after_id)
+        if since is not None:
+            q = q.where(c.c.created_at >= since)
+        if author is not None:
+            q = q.where(c.c.author == author)
+        if layer is not None:
+            q = q.where(c.c.layer == layer)
+        if limit is not None:
+            q = q.limit(limit)
+        with self.connect() as conn:
+            return [_correction(r) for r in conn.execute(q).mappings()]
+
+    def correction_version(self, article_id: str) -> int:
+        """The article's version: how many corrections it has (its last ``seq``)."""
+        c = schema.corrections
+        with self.connect() as conn:
+            return int(conn.execute(select(func.coalesce(func.max(c.c.seq), 0))
+                                    .where(c.c.article_id == article_id)).scalar_one())
+
+    def add_corrections(self, article_id: str, base_version: int, rows: list[dict]) -> list[dict]:
+        """Store corrections of one article made on its version ``base_version``, all or none, as
+        versions ``base_version + 1`` onwards; returns them as stored. When the article is at
+        another version (an analyst stored corrections meanwhile), raises :class:`StaleVersion`
+        and stores nothing: the check and the unique (article_id, seq) index together refuse the
+        second of two writers that saw the same version, whichever commits first."""
+        from sqlalchemy.exc import IntegrityError
+
+        if self.read_only:
+            raise StoreError(f"{self.display}: database is read-only; corrections cannot be stored")
+        c = schema.corrections
+        now = _now()
+        with self._errors():
+            try:
+                with self.engine.begin() as conn:
+                    current = int(conn.execute(select(func.coalesce(func.max(c.c.seq), 0))
+                                               .where(c.c.article_id == article_id)).scalar_one())
+                    if current != base_version:
+                        raise StaleVersion(article_id, current)
+                    values = [{"article_id": article_id, "seq": base_version + k, "base_version": base_version,
+                               "layer": r["layer"], "op": r["op"], "target": json.dumps(r.get("target") or {}),
+                               "before": _json_or_none(r.get("before")), "after": _json_or_none(r.get("after")),
+                               "note": r.get("note"), "author": r["author"], "created_at": now,
+                               "model": r.get("model")} for k, r in enumerate(rows, 1)]
+                    if values:
+                        conn.execute(insert(c), values)
+                    stored = conn.execute(select(c).where(c.c.article_id == article_id, c.c.seq > base_version)
+                                          .order_by(c.c.seq)).mappings().all()
+                    return [_correction(r) for r in stored]
+            except IntegrityError as exc:
+                if "foreign key" in str(exc.orig).lower():
+                    raise StoreError(f"{self.display}: no article {article_id} to correct") from None
+                raise StaleVersion(article_id, self.correction_version(article_id)) from None
+
     def signatures(self) -> Iterator[tuple[str, bytes | None, str | None]]:
         a = schema.articles
         with self.connect() as conn:
@@ -335,6 +407,27 @@ def _article_row(p: Pending, run_id: int, pipeline: str, now: datetime) -> dict:
         "run_id": run_id, "minhash": p.minhash, "dupe_group": p.group, "dupe_similarity": p.similarity,
         "stored_at": now,
     }
+
+
+class StaleVersion(SlantError):
+    """Corrections made on an older version of an article than the stored one."""
+
+    def __init__(self, article_id: str, version: int):
+        self.article_id = article_id
+        self.version = version
+        super().__init__(f"article {article_id} is at version {version}")
+
+
+def _json_or_none(value) -> str | None:  # noqa: ANN001
+    return None if value is None else json.dumps(value)
+
+
+def _correction(row) -> dict:  # noqa: ANN001 - a row mapping of schema.corrections
+    out = {str(k): v for k, v in row.items()}  # plain str keys (SQLAlchemy's are a str subclass)
+    for k in ("target", "before", "after"):
+        out[k] = json.loads(out[k]) if out[k] is not None else None
+    out["created_at"] = _aware(out["created_at"]).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return out
 
 
 def _now() -> datetime:
@@ -452,5 +545,5 @@ def open_store(db: str | os.PathLike | None = None, *, migrate: bool = True, cre
     return store
 
 
-__all__ = ["DEFAULT_DB", "HEARTBEAT_SECONDS", "STALE_AFTER", "BatchCounts", "Pending", "Store", "StoreError",
-           "open_store", "resolve_url"]
+__all__ = ["DEFAULT_DB", "HEARTBEAT_SECONDS", "STALE_AFTER", "BatchCounts", "Pending", "StaleVersion", "Store",
+           "StoreError", "open_store", "resolve_url"]

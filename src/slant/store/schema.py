@@ -34,7 +34,7 @@ metadata = MetaData()
 
 # The newest migration revision, i.e. the revision these tables are at. Opening a store at this
 # revision needs no Alembic at all (a test checks it against the migrations' head).
-REVISION = "0004_story_vectors"
+REVISION = "0005_corrections"
 
 articles = Table(
     "articles",
@@ -202,6 +202,33 @@ story_vectors = Table(
     Column("similarity", Float),  # cosine of the two story vectors
     Column("relation", String(16)),  # to ``nearest``: copy | retelling | same event
     Index("ix_story_vectors_group", "story_group"),
+    sqlite_autoincrement=True,
+)
+
+# Analysts' corrections of stored Articles (slant.corrections), kept beside the model's output and never
+# over it; added by revision 0005_corrections. ``seq`` numbers an article's corrections 1, 2, ...: the
+# article's version once the correction is made. The unique index on (article_id, seq) is what keeps two
+# analysts who saw the same version from both writing the next one: the second insert fails, on
+# SQLite and PostgreSQL alike, and is answered with the current version (HTTP 409).
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _article_fk(),
+    Column("seq", Integer, nullable=False),
+    Column("base_version", Integer, nullable=False),  # the version the author saw
+    Column("layer", String(32), nullable=False),
+    Column("op", String(32), nullable=False),
+    Column("target", Text, nullable=False),  # JSON
+    Column("before", Text),  # JSON: the target as the author saw it
+    Column("after", Text),  # JSON
+    Column("note", Text),
+    Column("author", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("model", Text),  # analyser@version (model) of the layer corrected
+    Index("ux_corrections_article_seq", "article_id", "seq", unique=True),
+    Index("ix_corrections_author", "author"),
+    Index("ix_corrections_created", "created_at"),
     sqlite_autoincrement=True,
 )
 

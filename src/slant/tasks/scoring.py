@@ -142,6 +142,23 @@ def technique_classification(gold: Sequence[str], pred: Sequence[str]) -> float:
     return sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold) if gold else 0.0
 
 
+def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float:
+    """Cohen's kappa of two annotators' labels for the same items: their agreement beyond what
+    their own label frequencies would give by chance, (p_o - p_e) / (1 - p_e) (Cohen, 1960, "A
+    coefficient of agreement for nominal scales"). Two annotators who used one label throughout
+    and agree get 1.0; no items, 0.0."""
+    if len(a) != len(b):
+        raise ValueError(f"{len(a)} labels of one annotator but {len(b)} of the other")
+    n = len(a)
+    if not n:
+        return 0.0
+    po = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    pe = sum((list(a).count(lab) / n) * (list(b).count(lab) / n) for lab in set(a) | set(b))
+    if pe >= 1.0:
+        return 1.0 if po == 1.0 else 0.0
+    return (po - pe) / (1 - pe)
+
+
 def paragraph_labels(
     gold: Mapping[tuple[str, int], Iterable[str]],
     pred: Mapping[tuple[str, int], Iterable[str]],

@@ -40,7 +40,7 @@ import numpy as np
 from .. import e5, encoder, taxonomy
 from ..tasks import corpora
 from .techniques import (best_threshold, dev_predict, epoch_windows, log, make_batch, prepare, quick_f1,
-                         subjectivity_loss, subjectivity_probs, technique_loss, warmup_decay)
+                         subjectivity_loss, subjectivity_probs, technique_loss, warmup_decay, window_weights)
 
 LANGS = ("en", "fr", "ge", "it", "po", "ru")
 SUBJ_LANGS = corpora.SUBJECTIVITY_LANGS
@@ -189,7 +189,8 @@ def trainable_state(model) -> dict:
 class Data:
     """Everything one training run reads, tokenised once."""
 
-    def __init__(self, data_dir: Path, langs=LANGS, subj_langs=SUBJ_LANGS, limit: int | None = None):
+    def __init__(self, data_dir: Path, langs=LANGS, subj_langs=SUBJ_LANGS, limit: int | None = None,
+                 corrections: str | None = None, corrections_weight: float = 1.0):
         self.file = e5.E5File()
         tok = self.file.tokenizer
         self.special = (self.file.special.bos, self.file.special.eos, self.file.special.pad)
@@ -200,6 +201,20 @@ class Data:
         self.splits = {lang: {k: [a.id for a in v] for k, v in parts.items()} for lang, parts in splits.items()}
         self.train = [d for lang in splits for d in self._prepare(splits[lang]["train"], tok, lang)]
         self.val = {lang: self._prepare(splits[lang]["val"], tok, lang) for lang in splits}
+        # The articles analysts corrected in a corpus (slant.corrections), trained on beside the
+        # shared tasks' with their own weight; never validated on (they are few, and chosen).
+        self.corrections: dict = {}
+        if corrections:
+            from ..tasks.corrections import open_gold, technique_tasks
+
+            with open_gold(corrections) as store:
+                extra = technique_tasks(store)
+                where = store.display
+            docs = prepare([t for _, t in extra], tok, self.names)
+            for d, (lang, _) in zip(docs, extra, strict=True):
+                d["lang"], d["weight"] = lang, float(corrections_weight)
+            self.train += docs
+            self.corrections = {"db": where, "weight": float(corrections_weight), "articles": [t.id for _, t in extra]}
         subj = subjectivity_sentences(data_dir, tok, subj_langs) if subj_langs else {"train": [], "dev": [], "test": []}
         if limit:
             subj = {k: v[: 8 * limit] for k, v in subj.items()}
@@ -288,26 +303,35 @@ def fit(data_dir: Path, work: Path = WORK_DIR, epochs: int = 6, minutes: float =
         lr: float = 5e-5, head_lr: float = 1e-3, resume: bool = True, threads: int = 2, train_layers: int = 12,
         subj_batch: int = 16, subj_weight: float = 0.5, save_minutes: float = 10.0, max_steps: int | None = None,
         layers: int | None = None, langs=LANGS, subj_langs=SUBJ_LANGS, limit: int | None = None,
-        validate_every: int | None = None, cached: bool = False) -> Path:
+        validate_every: int | None = None, cached: bool = False, corrections: str | None = None,
+        corrections_weight: float = 1.0) -> Path:
     """Fine-tune, checkpointing to ``work/last.pt`` every ``save_minutes`` and at the end of the
     time budget; returns the best checkpoint (``work/best.pt``, by :func:`validate`).
 
     ``max_steps`` stops after that many optimiser steps in this call (for tests, and to hand a run
     on in slices); the schedule still spans ``epochs`` epochs of the whole data. ``cached`` trains
     the top ``train_layers`` from the frozen layers' output computed once (:func:`layer_cache`), on
-    the runtime's fixed windows instead of windows shifted anew each epoch: the recipe for CPUs."""
+    the runtime's fixed windows instead of windows shifted anew each epoch: the recipe for CPUs.
+    ``corrections``: a corpus database whose corrected articles are added to the training articles,
+    their loss weighted by ``corrections_weight`` (``slant train techniques --corrections DB``)."""
     import torch
 
     torch.manual_seed(SEED)
     torch.set_num_threads(threads)
     rng = random.Random(SEED)
     work.mkdir(parents=True, exist_ok=True)
-    data = Data(data_dir, langs, subj_langs, limit)
+    data = Data(data_dir, langs, subj_langs, limit, corrections, corrections_weight)
+    if data.corrections:
+        log(f"{len(data.corrections['articles'])} corrected articles from {data.corrections['db']}, "
+            f"weight {data.corrections['weight']}")
     log(f"train {len(data.train)} articles ({sum(len(d['ids']) for d in data.train)} tokens, "
         f"{len(data.rows)} vocabulary rows), validation "
         + ", ".join(f"{k} {len(v)}" for k, v in data.val.items())
         + f"; subjectivity {len(data.subj['train'])} train / {len(data.subj['dev'])} dev sentences")
-    (work / "split.json").write_text(json.dumps({"seed": SEED, "langs": data.splits}, indent=0))
+    split = {"seed": SEED, "langs": data.splits}
+    if data.corrections:
+        split["corrections"] = data.corrections
+    (work / "split.json").write_text(json.dumps(split, indent=0))
     np.save(work / "rows.npy", data.rows)
 
     weights = e5.bert_state_dict(data.file, rows=data.rows)
@@ -395,7 +419,7 @@ def fit(data_dir: Path, work: Path = WORK_DIR, epochs: int = 6, minutes: float =
             else:
                 ids, mask, y, groups = make_batch(data.train, chunk, data.special)
                 hidden, logits = model(ids, mask)
-            loss = technique_loss(model, hidden, logits, mask, y, groups, bce)
+            loss = technique_loss(model, hidden, logits, mask, y, groups, bce, window_weights(data.train, chunk))
             if data.subj["train"] and subj_weight:
                 items = rng.sample(data.subj["train"], min(subj_batch, len(data.subj["train"])))
                 loss = loss + subj_weight * subjectivity_loss(model, items, data.special, bce)

@@ -228,10 +228,13 @@ def targets(gold: list[Gold]) -> tuple[np.ndarray, np.ndarray]:
     return y_main, y_fine
 
 
-def _fit_member(z: np.ndarray, y_main: np.ndarray, y_fine: np.ndarray, p: Params, seed: int) -> dict:
+def _fit_member(z: np.ndarray, y_main: np.ndarray, y_fine: np.ndarray, p: Params, seed: int,
+                weights: np.ndarray | None = None) -> dict:
     """One two-layer network on standardised features ``z``, trained with mini-batch Adam on the
-    main-role cross-entropy plus ``fine_weight`` x the fine roles' binary cross-entropy."""
+    main-role cross-entropy plus ``fine_weight`` x the fine roles' binary cross-entropy, each
+    mention's loss times its weight (``weights``; None: all ones)."""
     rng = np.random.default_rng(seed)
+    sw = np.ones(len(z), np.float32) if weights is None else np.asarray(weights, np.float32)
     d, k_main, k_fine = z.shape[1], 3, y_fine.shape[1]
     w = {"w1": rng.normal(0, np.sqrt(2.0 / d), (d, p.hidden)).astype(np.float32),
          "b1": np.zeros(p.hidden, np.float32),
@@ -260,8 +263,8 @@ def _fit_member(z: np.ndarray, y_main: np.ndarray, y_fine: np.ndarray, p: Params
             pm /= pm.sum(1, keepdims=True)
             pf = 1 / (1 + np.exp(-np.clip(h @ w["wf"] + w["bf"], -40, 40)))
             b = len(idx)
-            gm = (pm - onehot[idx]) / b
-            gf = p.fine_weight * (pf - y_fine[idx]) / b
+            gm = (pm - onehot[idx]) * sw[idx, None] / b
+            gf = p.fine_weight * (pf - y_fine[idx]) * sw[idx, None] / b
             grads = {"wm": h.T @ gm, "bm": gm.sum(0), "wf": h.T @ gf, "bf": gf.sum(0)}
             gh = gm @ w["wm"].T + gf @ w["wf"].T
             if p.dropout:
@@ -278,9 +281,11 @@ def _fit_member(z: np.ndarray, y_main: np.ndarray, y_fine: np.ndarray, p: Params
     return w
 
 
-def fit_heads(x: np.ndarray, gold: list[Gold], p: Params, seed: int = SEED) -> list[dict]:
-    """The members of the roles model, fitted on feature rows ``x``; the standardisation of the
-    features is folded into each member's first layer (run time sees raw features)."""
+def fit_heads(x: np.ndarray, gold: list[Gold], p: Params, seed: int = SEED,
+              weights: np.ndarray | None = None) -> list[dict]:
+    """The members of the roles model, fitted on feature rows ``x`` (each mention's loss times
+    its weight in ``weights``); the standardisation of the features is folded into each member's
+    first layer (run time sees raw features)."""
     y_main, y_fine = targets(gold)
     mu = x.mean(0)
     sd = x.std(0) + 1e-4
@@ -292,7 +297,7 @@ def fit_heads(x: np.ndarray, gold: list[Gold], p: Params, seed: int = SEED) -> l
         z = z @ proj
     out = []
     for k in range(p.members):
-        w = _fit_member(z, y_main, y_fine, p, seed + k)
+        w = _fit_member(z, y_main, y_fine, p, seed + k, weights)
         w1 = (proj @ w["w1"] if proj is not None else w["w1"]) / sd[:, None]
         out.append({**w, "w1": w1.astype(np.float32), "b1": (w["b1"] - mu @ w1).astype(np.float32)})
     return out
@@ -359,7 +364,37 @@ def _held_out(gold: list[Gold], language: str, en_validation: set[str]) -> set[s
     return {g.doc for g in gold if g.doc in docs}
 
 
-def train(data_dir: Path, out_dir: Path | None = None, quick: bool = False, log=print, **options) -> None:
+def correction_features(db: str, log=print) -> tuple[list[Gold], np.ndarray, str]:
+    """(gold rows, features, the database as displayed) of the actors analysts corrected in a corpus database
+    (:func:`slant.tasks.corrections.role_gold`), each article through the shipped encoder as the
+    shared-task documents are."""
+    from ..analysers.roles import document_features
+    from ..article import Article
+    from ..doclabels import ENCODER_DIR
+    from ..encoder import OnnxEncoder
+    from ..tasks.corrections import open_gold, role_gold
+
+    with open_gold(db) as store:
+        texts, gold = role_gold(store)
+        where = store.display
+    log(f"corrections: {len(gold)} cast mentions of {len(texts)} articles from {where}")
+    if not gold:
+        return [], np.zeros((0, 0), np.float32), where
+    encoder = OnnxEncoder(ENCODER_DIR)
+    by_doc: dict[str, list[int]] = {}
+    for i, g in enumerate(gold):
+        by_doc.setdefault(g.doc, []).append(i)
+    rows: list = [None] * len(gold)
+    for doc, idx in by_doc.items():
+        (enc,) = encoder.encode([Article(text=texts[doc])])
+        x = document_features(texts[doc], enc, gold[idx[0]].language.lower(), [(gold[i].start, gold[i].end) for i in idx])
+        for i, r in zip(idx, x, strict=True):
+            rows[i] = r
+    return gold, np.stack(rows).astype(np.float32), where
+
+
+def train(data_dir: Path, out_dir: Path | None = None, quick: bool = False, log=print,
+          corrections: str | None = None, corrections_weight: float = 1.0, **options) -> None:
     from ..analysers.roles import MODEL_DIR
     from .doclabels import encoder_key
 
@@ -385,12 +420,18 @@ def train(data_dir: Path, out_dir: Path | None = None, quick: bool = False, log=
         fit_x.append(x[ti])
         fit_g += [gold[i] for i in ti]
         tune[lang] = (x[vi], [gold[i] for i in vi])
+    # the actors analysts corrected in a corpus: trained on (weighted), never tuned or scored on
+    extra_g, extra_x, where = correction_features(corrections, log) if corrections else ([], None, None)
+    if extra_g:
+        fit_x.append(extra_x)
+        fit_g += extra_g
+    fit_w = np.array([corrections_weight if g.split == "corrections" else 1.0 for g in fit_g], np.float32)
     fit_x_all = np.concatenate(fit_x)
     log(f"step 3: heads; model selection on {len(fit_g)} mentions, held-out mentions "
         + ", ".join(f"{k} {len(v[1])}" for k, v in tune.items()))
     best, best_key = -1.0, None
     for k, p in enumerate([CHOSEN] if quick else GRID):
-        members = fit_heads(fit_x_all, fit_g, p)
+        members = fit_heads(fit_x_all, fit_g, p, weights=fit_w)
         for thr in THRESHOLDS:
             m = model_of(members, thr)
             res = {lang: score(g, predict(m, x)) for lang, (x, g) in tune.items()}
@@ -409,7 +450,11 @@ def train(data_dir: Path, out_dir: Path | None = None, quick: bool = False, log=
             keep = [i for i, g in enumerate(gold) if not (lang == "EN" and g.doc in en_val)]
             ship_x.append(x[keep])
             ship_g += [gold[i] for i in keep]
-    members = fit_heads(np.concatenate(ship_x), ship_g, params)
+    if extra_g:
+        ship_x.append(extra_x)
+        ship_g += extra_g
+    ship_w = np.array([corrections_weight if g.split == "corrections" else 1.0 for g in ship_g], np.float32)
+    members = fit_heads(np.concatenate(ship_x), ship_g, params, weights=ship_w)
     model = model_of(members, thr)
     scores: dict[str, dict] = {}
     en_gold, en_x = data[("EN", "train")]
@@ -428,6 +473,10 @@ def train(data_dir: Path, out_dir: Path | None = None, quick: bool = False, log=
             f"(majority {s['majority']:.3f})")
     version = f"multi-{date.today().isoformat()}"
     counts = {f"{lang}-{sp}": len(data[(lang, sp)][0]) for lang, sp in data}
+    if extra_g:
+        counts["corrections"] = len(extra_g)
+        split = {**split, "corrections": {"db": where, "weight": corrections_weight,
+                                          "articles": sorted({g.doc for g in extra_g})}}
     save(out_dir, members, {
         "version": version, "task": "SemEval-2025 Task 10 subtask 1 (entity framing), BG EN HI PT RU",
         "members": len(members), "fine_threshold": thr, "params": params.__dict__, "seed": SEED,

@@ -163,20 +163,35 @@ def make_batch(docs, windows, special):
     return ids, mask, y, groups
 
 
-def technique_loss(model, hidden, logits, mask, y, groups, bce):
+def technique_loss(model, hidden, logits, mask, y, groups, bce, weights=None):
     """The token loss (a sigmoid per technique, the window's <s>/</s> or [CLS]/[SEP] left out;
     positives are rare, most tokens carry no technique, so they weigh three times) plus the
-    paragraph loss of the paragraphs the windows show."""
+    paragraph loss of the paragraphs the windows show. ``weights``: one per window (the weight
+    of its article, :func:`window_weights`), or None for all ones."""
     import torch
 
     tok_mask = mask.clone()
     tok_mask[:, 0] = 0
     tok_mask[torch.arange(len(mask)), mask.sum(1) - 1] = 0
     tl = (bce(logits, y) * (1 + 2 * y)).mean(-1)
+    if weights is not None:
+        tl = tl * weights[:, None]
     loss = (tl * tok_mask).sum() / tok_mask.sum()
     if groups:
-        loss = loss + bce(model.paragraphs(pool(hidden, groups)), torch.stack([g[2] for g in groups])).mean()
+        pl = bce(model.paragraphs(pool(hidden, groups)), torch.stack([g[2] for g in groups])).mean(-1)
+        if weights is not None:
+            pl = pl * weights[torch.tensor([g[0] for g in groups])]
+        loss = loss + pl.mean()
     return loss
+
+
+def window_weights(docs, windows):
+    """The weight of each window's article (``doc["weight"]``: corrected articles of a corpus,
+    ``--corrections-weight``), or None when every article weighs 1."""
+    import torch
+
+    w = [float(docs[d].get("weight", 1.0)) for d, _, _ in windows]
+    return None if all(x == 1.0 for x in w) else torch.tensor(w)
 
 
 def subjectivity_loss(model, items, special, bce):

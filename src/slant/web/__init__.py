@@ -52,9 +52,12 @@ def create_app(
     cors: list[str] | None = None,
     max_body: int = MAX_BODY,
     queue_depth: int = QUEUE_DEPTH,
+    tokens: dict[str, str] | None = None,
 ):
     """The ASGI application: FastAPI wrapped in the token / body-size guard. Past ``queue_depth``
-    articles accepted and not yet answered (0: no limit), analyse requests get 503 and a Retry-After."""
+    articles accepted and not yet answered (0: no limit), analyse requests get 503 and a Retry-After.
+    ``tokens`` (token -> analyst name, :func:`slant.web.security.read_tokens`): each analyst's own
+    token, which names the author of the corrections they make."""
     info = PipelineInfo(pipeline) if pipeline is not None else build_pipeline(config, analysers)
     corpus = None
     if db is not None:
@@ -75,6 +78,7 @@ def create_app(
     app.state.skipped = info.skipped
     app.state.runner = Runner(info.pipeline, depth=queue_depth)
     app.state.corpus = corpus
+    app.state.named_tokens = bool(tokens)  # corrections' authors come from the tokens, not from a name given
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["version"] = __version__
     # The one way slant shortens text: at a word boundary, with an ellipsis (jinja's truncate adds "...").
@@ -138,7 +142,7 @@ def create_app(
         comps = schema.setdefault("components", {}).setdefault("schemas", {})
         comps.update(components)
         comps["Error"] = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
-        if token:
+        if token or tokens:
             schema["components"]["securitySchemes"] = {"token": {"type": "http", "scheme": "bearer"}}
             schema["security"] = [{"token": []}]
         app.openapi_schema = schema
@@ -146,7 +150,7 @@ def create_app(
 
     app.openapi = openapi
 
-    guarded = Guard(app, token=token, max_body=max_body)
+    guarded = Guard(app, token=token, max_body=max_body, tokens=tokens)
     guarded.app_state = app.state  # for tests and the benchmark
     guarded.fastapi = app
     if cors:  # outermost: a browser's preflight carries no token
@@ -181,7 +185,7 @@ def serve(*, host: str = "127.0.0.1", port: int = 8000, token: str | None = None
     """Check the bind address, build the app and run it under uvicorn (blocks)."""
     import uvicorn
 
-    check_bind(host, token)
+    check_bind(host, token, kwargs.get("tokens"))
     check_port(host, port)
     app = create_app(token=token, **kwargs)
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)

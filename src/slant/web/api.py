@@ -1,4 +1,5 @@
-"""The JSON API: analyse an article, and read the corpus (search, one article, statistics, dupes).
+"""The JSON API: analyse an article, read the corpus (search, one article, statistics, dupes), and
+correct a stored article (``slant.corrections``: history, version, the corrected article, review summary).
 
 Every route is a library call (readers, the pipeline, ``slant.search``, ``slant.stats``,
 ``slant.dupes``); errors a client can cause come back as 4xx with ``{"detail": "..."}``. When the
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePath
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
@@ -372,6 +373,242 @@ def compare(request: Request, a: Annotated[str, Query(max_length=64, description
     from .compare_view import run_compare, stored_pair
 
     return run_compare(*stored_pair(corpus_of(request), a, b))
+
+
+# --- corrections (slant.corrections): an analyst corrects, the corpus keeps it beside the model's output ---
+
+Layer = Literal["techniques", "actors", "quotes", "labels"]
+Op = Literal["accept", "reject", "relabel", "add", "review", "role", "fine_roles", "merge", "split", "speaker", "set",
+             "remove"]
+
+
+class CorrectionIn(BaseModel):
+    """One correction: which layer, what operation, on which target, to what (see the docs' table of ops)."""
+
+    layer: Layer
+    op: Op
+    target: dict[str, Any] = Field(default_factory=dict, description="What is corrected, named by content: a span "
+                                   "{start, end, technique}, an actor {actor, name}, a quote {start, end}, a label "
+                                   "{task[, label]}; {} for techniques add and review")
+    after: dict[str, Any] | None = Field(None, description="The new value, for the ops that set one")
+    note: str | None = Field(None, max_length=2000, description="The analyst's reason, for the history")
+
+
+class CorrectionsIn(BaseModel):
+    base_version: int = Field(ge=0, le=1_000_000_000, description="The article's version the corrections were made "
+                              "on, as GET .../corrections gave it; a stale one gets 409 with the current state")
+    author: str | None = Field(None, max_length=64, description="Who corrects: required when the server has no "
+                               "analysts' tokens (slant serve --tokens); with them, the token names the author")
+    corrections: list[CorrectionIn] | None = Field(None, min_length=1, max_length=200,
+                                                  description="Corrections, applied in order, stored all or none")
+    correction: CorrectionIn | None = Field(None, description="One correction (instead of `corrections`)")
+
+
+class CorrectionOut(BaseModel):
+    id: int
+    article_id: str
+    seq: int = Field(description="The article's version once this correction was made")
+    base_version: int = Field(description="The version its author saw")
+    layer: str
+    op: str
+    target: dict[str, Any] = {}
+    before: Any = Field(None, description="The target as its author saw it")
+    after: dict[str, Any] | None = None
+    note: str | None = None
+    author: str
+    created_at: str = Field(description="ISO 8601, UTC")
+    model: str | None = Field(None, description="analyser@version (model) of the layer corrected")
+
+
+class CorrectionsStored(BaseModel):
+    article_id: str
+    version: int = Field(description="The article's version now")
+    corrections: list[CorrectionOut]
+
+
+class CorrectionConflict(BaseModel):
+    detail: str
+    article_id: str
+    base_version: int
+    version: int = Field(description="The article's current version: correct again on it")
+    corrections: list[CorrectionOut] = Field(description="The corrections made since `base_version`")
+
+
+class SkippedCorrection(BaseModel):
+    id: int | None
+    reason: str
+
+
+class CorrectionsPage(BaseModel):
+    items: list[CorrectionOut]
+    next: int | None = Field(description="Pass as `since` for the corrections after these (None: no more now)")
+
+
+class ReviewAuthor(BaseModel):
+    author: str
+    corrections: int
+    articles: int
+    last: str | None
+
+
+class ReviewTechnique(BaseModel):
+    technique: str
+    label: str = Field(description="Human name of the technique")
+    accepted: int
+    rejected: int
+    relabelled: int = Field(description="Spans of this technique given another")
+    added: int = Field(description="Spans of this technique the model missed")
+    reject_rate: float | None = Field(description="(rejected + relabelled) / judged")
+
+
+class ReviewSummary(BaseModel):
+    articles: int = Field(description="Articles in the corpus")
+    reviewed: int = Field(description="Articles with at least one correction")
+    corrections: int
+    layers: list[dict[str, str | int]] = Field(description="Articles corrected, per layer")
+    ops: list[dict[str, str | int]]
+    authors: list[ReviewAuthor]
+    techniques: list[ReviewTechnique] = Field(description="Most often rejected first")
+
+
+class WhoAmI(BaseModel):
+    author: str | None = Field(description="The analyst the request's token names (None: not known)")
+    named_by: Literal["token", "name"] = Field(description="token: corrections are recorded under `author`; name: "
+                                               "send your name as `author` with each POST of corrections")
+
+
+_CORR_ERR = {400: _ERR, 404: _ERR}
+_HISTORY = {
+    "type": "object",
+    "required": ["article_id", "version", "reviewed", "corrections", "skipped"],
+    "properties": {
+        "article_id": {"type": "string"},
+        "version": {"type": "integer", "description": "The article's version: send it as base_version"},
+        "reviewed": {"type": "array", "items": {"type": "string"},
+                     "description": "Layers corrected or reviewed (labels:TASK for document labels)"},
+        "corrections": {"type": "array", "items": {"$ref": "#/components/schemas/CorrectionOut"}},
+        "skipped": {"type": "array", "items": {"$ref": "#/components/schemas/SkippedCorrection"},
+                    "description": "Corrections whose target the article no longer has (re-analysed since)"},
+        "article": {**ARTICLE_REF, "description": "With apply=true: the corrected Article (the stored one, "
+                                                  "GET /api/articles/{id}, is the model's original)"},
+    },
+}
+ArticleId = Annotated[str, Path(max_length=64)]
+AuthorQ = Annotated[str | None, Query(max_length=64, description="Only this analyst's corrections")]
+SinceQ = Annotated[str | None, Query(max_length=40, description="A correction id (those after it) or an ISO date or "
+                                                                "date-time (those made at or after it)")]
+
+
+def _plain(*values: str | None) -> None:
+    """Refuse a NUL character in a value that reaches the database (PostgreSQL text cannot hold one)."""
+    if any(v is not None and "\x00" in v for v in values):
+        raise HTTPException(400, "a NUL character is not allowed here")
+
+
+def _author_of(request: Request, given: str | None) -> str:
+    from ..corrections import check_author
+    from .security import AUTHOR
+
+    named = request.scope.get(AUTHOR)
+    if named:
+        if given is not None and given.strip() and " ".join(given.split()) != named:
+            raise HTTPException(403, f"this token is {named}'s: it cannot correct as {given[:64]!r}")
+        return named
+    return check_author(given)
+
+
+@router.get("/whoami", response_model=WhoAmI, summary="Who the server records as the author of corrections")
+def whoami(request: Request) -> dict:
+    from .security import AUTHOR
+
+    named = request.scope.get(AUTHOR)
+    return {"author": named, "named_by": "token" if named else "name"}
+
+
+@router.post("/articles/{article_id}/corrections", response_model=CorrectionsStored, status_code=201,
+             summary="Correct a stored article",
+             description="Stores corrections of the article's layers (all or none), made on version `base_version` "
+                         "of it. The model's output is kept as it is; GET the corrections with `apply=true` for the "
+                         "corrected article. A stale `base_version` (another analyst corrected the article meanwhile) "
+                         "gets 409 with the current version and the corrections made since.",
+             responses={**_CORR_ERR, 403: _ERR, 409: {"description": "The article changed since base_version",
+                                                      "model": CorrectionConflict}})
+def post_corrections(request: Request, article_id: ArticleId, body: CorrectionsIn) -> dict | Response:
+    from ..corrections import Conflict, Correction, NoArticle, submit
+
+    store = corpus_of(request).store
+    _plain(article_id)
+    if (body.corrections is None) == (body.correction is None):
+        raise HTTPException(400, "give either corrections (a list) or correction (one)")
+    items = [Correction(layer=c.layer, op=c.op, target=c.target, after=c.after, note=c.note)
+             for c in (body.corrections or [body.correction])]
+    author = _author_of(request, body.author)
+    try:
+        version, stored = submit(store, article_id, body.base_version, items, author)
+    except NoArticle as exc:
+        raise HTTPException(404, str(exc)) from None
+    except Conflict as exc:
+        payload = CorrectionConflict(detail=str(exc), article_id=article_id, base_version=exc.base_version,
+                                     version=exc.version, corrections=[c.to_dict() for c in exc.since])
+        return Response(payload.model_dump_json(), status_code=409, media_type="application/json")
+    return {"article_id": article_id, "version": version, "corrections": [c.to_dict() for c in stored]}
+
+
+@router.get("/articles/{article_id}/corrections", summary="An article's corrections, its version, and the "
+            "corrected article", response_class=Response,
+            description="The history of the article's corrections, oldest first, and its version (send it as "
+                        "`base_version` with the next corrections). With `apply=true`, also the corrected Article: "
+                        "the stored one with the corrections applied in order (with `author`, that analyst's alone).",
+            responses={200: {"description": "History and version", "content": {"application/json": {"schema": _HISTORY}}},
+                       **_CORR_ERR})
+def get_corrections(request: Request, article_id: ArticleId,
+                    apply: Annotated[bool, Query(description="Also return the corrected Article")] = False,
+                    author: AuthorQ = None) -> Response:
+    import msgspec
+
+    from ..corrections import NoArticle, corrected
+
+    store = corpus_of(request).store
+    _plain(article_id, author)
+    try:
+        _, past, rp = corrected(store, article_id, author)
+    except NoArticle as exc:
+        raise HTTPException(404, str(exc)) from None
+    payload: dict = {"article_id": article_id, "version": store.correction_version(article_id),
+                     "reviewed": sorted(rp.reviewed), "corrections": [c.to_dict() for c in past],
+                     "skipped": [{"id": c.id, "reason": why} for c, why in rp.skipped]}
+    if apply:
+        payload["article"] = rp.article
+    return Response(msgspec.json.encode(payload), media_type="application/json")
+
+
+@router.get("/corrections", response_model=CorrectionsPage, summary="Corrections across the corpus, oldest first",
+            description="For following the corrections as they are made: pass the last page's `next` as `since`.",
+            responses=_CORR_ERR)
+def list_corrections(request: Request, since: SinceQ = None, author: AuthorQ = None,
+                     layer: Annotated[Layer | None, Query(description="Only this layer's")] = None,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
+    from ..corrections import parse_since
+
+    store = corpus_of(request).store
+    _plain(author)
+    after_id, t = parse_since(since)
+    items = store.corrections(after_id=after_id, since=t, author=author, layer=layer, limit=limit)
+    return {"items": items, "next": items[-1]["id"] if len(items) == limit else None}
+
+
+@router.get("/corrections/summary", response_model=ReviewSummary, summary="How far review has gone",
+            description="Articles reviewed (of the corpus), per layer and per analyst, and the techniques analysts "
+                        "most often reject: the data of the corpus page's review chart.", responses=_CORR_ERR)
+def corrections_summary(request: Request, author: AuthorQ = None, since: SinceQ = None) -> dict:
+    from ..corrections import review_summary
+    from ..display import human_label
+
+    store = corpus_of(request).store
+    _plain(author)
+    out = review_summary(store, author=author, since=since)
+    out["techniques"] = [{**t, "label": human_label(t["technique"])} for t in out["techniques"]]
+    return out
 
 
 @router.get("/health", response_model=Health, summary="Server status and the pipeline it runs")
