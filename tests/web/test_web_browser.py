@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -347,4 +349,349 @@ def test_a_retelling_page_lists_its_source_and_opens_the_comparison(page, compar
     assert group.count() == 1
     group.locator("summary").click()
     assert group.locator("tr", has_text="retelling").count() == 1
+    assert not page.errors, page.errors
+
+
+# --- reviewing and correcting (#21): the article page's tools, two analysts, the corpus's review panel ---
+
+ALICE, BOB = "alice-7f3c9a1e2b4d", "bob-0c8e5d2a9f61"
+HARBOUR_TITLE = "Harbour deal splits the council"
+
+
+def serve_corrections_corpus(folder, tokens: dict[str, str] | None = None):
+    """A ``slant serve --db`` (segmenter only: nothing to load) over its own store of the three short
+    articles of the corrections tests (tests/correction_helpers.py), with analysts' tokens or
+    without. Yields (url, {title: id})."""
+    from correction_helpers import store_corpus
+
+    from slant.store import open_store
+
+    from .conftest import ROOT, free_port, wait_up
+
+    db = folder / "review.db"
+    with open_store(db) as store:
+        ids = {a.meta.title: a.meta.id for a in store_corpus(store)}
+    port = free_port()
+    cmd = [sys.executable, "-m", "slant.cli", "serve", "--db", str(db), "--port", str(port), "--analysers", "segment"]
+    if tokens:
+        (folder / "analysts.txt").write_text("".join(f"{name} {token}\n" for name, token in tokens.items()), "utf-8")
+        cmd += ["--tokens", str(folder / "analysts.txt")]
+    env = {k: v for k, v in os.environ.items() if k != "SLANT_TOKEN"}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if tokens:  # every request needs a token, the health check too
+            headers = {"x-slant-token": next(iter(tokens.values()))}
+            for _ in range(600):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+                try:
+                    if httpx.get(url + "/api/health", headers=headers, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.3)
+        else:
+            wait_up(url, proc)
+        yield url, ids
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def review_server(tmp_path_factory):
+    """Analysts who give their name (no tokens)."""
+    yield from serve_corrections_corpus(tmp_path_factory.mktemp("review"))
+
+
+@pytest.fixture(scope="module")
+def tokens_server(tmp_path_factory):
+    """Two analysts, each with a token (slant serve --tokens)."""
+    yield from serve_corrections_corpus(tmp_path_factory.mktemp("tokens"), {"alice": ALICE, "bob": BOB})
+
+
+def page_data(page) -> dict:
+    return page.evaluate("JSON.parse(document.getElementById('article-data').textContent)")
+
+
+def techniques_of(page) -> set[tuple[str, str]]:
+    """(technique, words) of every span the page shows."""
+    data = page_data(page)
+    text = page.evaluate("""(spans) => spans.map(t => {
+        const paras = Array.from(document.querySelectorAll('#article-text .para[data-o]'));
+        const p = paras.filter(x => +x.dataset.o <= t.start).pop();
+        return p.querySelector('p').textContent.slice(t.start - +p.dataset.o, t.end - +p.dataset.o);
+    })""", data["techniques"])
+    return {(t["technique"], words) for t, words in zip(data["techniques"], text)}
+
+
+def select_words(page, words: str) -> None:
+    """Drag the mouse over ``words`` of the article text, as an analyst selects them."""
+    points = page.evaluate("""(words) => {
+        const root = document.getElementById('article-text'), nodes = [];
+        const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        let n, all = '';
+        while ((n = w.nextNode())) { nodes.push([n, all.length]); all += n.nodeValue; }
+        const at = all.indexOf(words);
+        function rect(k) {
+            const [node, base] = nodes.filter(([x, b]) => b <= k).pop();
+            const r = document.createRange();
+            r.setStart(node, k - base); r.setEnd(node, k - base + 1);
+            r.startContainer.parentElement.scrollIntoView({block: 'center'});
+            return r.getBoundingClientRect();
+        }
+        rect(at);
+        const a = rect(at), b = rect(at + words.length - 1);
+        return {x0: a.left + 1, y0: a.top + a.height / 2, x1: b.right - 1, y1: b.top + b.height / 2};
+    }""", words)
+    page.mouse.move(points["x0"], points["y0"])
+    page.mouse.down()
+    page.mouse.move(points["x1"], points["y1"], steps=8)
+    page.mouse.up()
+
+
+def actor(page, name: str):
+    """The actor card of ``name``."""
+    name_is = page.locator(":scope > summary .actor-name", has_text=re.compile(f"^{re.escape(name)}$"))
+    return page.locator("details.actor", has=name_is)
+
+
+def go_review(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("body[data-review-ready]")
+
+
+def wait_reloaded(page, action) -> None:
+    """Run ``action`` (a click that stores a correction) and wait for the page it reloads."""
+    with page.expect_navigation():
+        action()
+    page.wait_for_selector("body[data-review-ready]")
+
+
+def test_an_analyst_labels_a_selection_rejects_a_span_recasts_an_actor_and_sees_it_all_after_a_reload(
+        page, review_server, shots):
+    url, ids = review_server
+    article = f"{url}/articles/{ids[HARBOUR_TITLE]}"
+    page.set_viewport_size({"width": 1280, "height": 900})
+    go_review(page, article)
+    assert "Not reviewed yet" in page.inner_text("#review-bar")
+    assert ("Doubt", "It is a good deal for the port") in techniques_of(page)
+    # Review mode: the page asks the analyst's name once (the server has no tokens).
+    page.click("#review-toggle")
+    assert page.get_attribute("#review-toggle", "aria-pressed") == "true"
+    page.fill("#author-name", "ana")
+    page.press("#author-name", "Enter")
+    assert page.inner_text("#review-author").startswith("correcting as ana")
+
+    # Select words the model missed and label them.
+    select_words(page, "sold the harbour")
+    page.wait_for_selector("#review-pop[data-mode=add]")
+    assert "\u201csold the harbour\u201d" in page.inner_text("#review-pop")
+    page.select_option("#pop-technique", "Loaded_Language")
+    page.screenshot(path=str(shots / "review-add.png"))
+    wait_reloaded(page, lambda: page.click("#review-pop .act-add"))
+    assert "Added Loaded Language" in page.inner_text("#review-msg")
+    assert ("Loaded_Language", "sold the harbour") in techniques_of(page)
+    assert page.evaluate("document.body.classList.contains('reviewing')")  # review mode is remembered
+
+    # The keyboard: n goes to the first span, a accepts it and goes on; then to Doubt, r rejects it.
+    page.keyboard.press("n")
+    assert "Name Calling" in page.inner_text("#review-pop h3")
+    page.keyboard.press("a")
+    page.wait_for_function("() => document.getElementById('review-msg').textContent.startsWith('Accepted')")
+    for _ in range(6):
+        if "Doubt" in page.inner_text("#review-pop h3"):
+            break
+        page.keyboard.press("j")
+    assert "Doubt" in page.inner_text("#review-pop h3")
+    page.screenshot(path=str(shots / "review-span.png"))
+    page.keyboard.press("r")
+    page.wait_for_function("() => document.getElementById('review-msg').textContent.startsWith('Rejected Doubt')")
+    assert page.locator("#article-text .pc", has_text="good deal").locator("mark.hl.rej").count() == 1
+    assert page.inner_text("#review-version") == "3"
+    page.keyboard.press("Escape")
+    assert page.locator("#review-pop").is_hidden()
+
+    # Recast an actor: Berg defends the deal, the model made him the antagonist.
+    berg = actor(page, "Tomas Berg")
+    berg.locator(":scope > summary").click()
+    berg.locator("select.fix-role").select_option("Protagonist")
+    berg.locator(".fix-fines label", has_text="Peacemaker").locator("input").check()
+    berg.locator("fieldset.fix").screenshot(path=str(shots / "review-actor.png"))
+    wait_reloaded(page, lambda: berg.locator("button.fix-save-role").click())
+
+    # Reloaded: everything the analyst did is there, marked, and the history says it.
+    page.reload()
+    page.wait_for_selector("body[data-review-ready]")
+    spans = techniques_of(page)
+    assert ("Loaded_Language", "sold the harbour") in spans and not any(t == "Doubt" for t, _ in spans)
+    assert page.locator("#article-text .pc", has_text="sold the harbour").locator("mark.hl.ok").count() == 1
+    assert page.locator("#article-text .pc", has_text="traitors").locator("mark.hl.ok").count() == 1
+    berg = actor(page, "Tomas Berg")
+    assert berg.locator(":scope > summary .role").inner_text() == "Protagonist"
+    assert berg.locator(".fixed-mark").count() == 1
+    assert "Peacemaker" in berg.locator("dl").text_content()
+    rows = page.locator("#history tbody tr").all_inner_texts()
+    assert len(rows) == 4 and all("ana" in r for r in rows)
+    assert "added Loaded Language \u201csold the harbour\u201d" in rows[0]
+    assert "rejected Doubt" in rows[2] and "Tomas Berg: Antagonist \u2192 Protagonist (Peacemaker)" in rows[3]
+    bar = page.inner_text("#review-bar")
+    assert "Corrected by 1 analyst" in bar and "(ana)" in bar and "version 4" in bar
+
+    # The model's original on request: as stored, no tools.
+    page.click("#show-original")
+    page.wait_for_selector("#review-bar.original")
+    assert "original=1" in page.url and "The model's original" in page.inner_text("#review-bar")
+    spans = techniques_of(page)
+    assert ("Doubt", "It is a good deal for the port") in spans and ("Loaded_Language", "sold the harbour") not in spans
+    assert actor(page, "Tomas Berg").locator(":scope > summary .role").inner_text().startswith(
+        "Antagonist")
+    assert page.locator("#review-toggle").count() == 0 and page.locator("script[src='/static/review.js']").count() == 0
+    page.click("#show-corrected")
+    page.wait_for_selector("body[data-review-ready]")
+    assert not page.errors, page.errors
+
+
+def test_the_page_fixes_a_quotes_speaker_labels_and_merges_and_splits_actors(page, review_server):
+    url, ids = review_server
+    go_review(page, f"{url}/articles/{ids[HARBOUR_TITLE]}")
+    page.click("#review-toggle")
+    page.fill("#author-name", "ben")
+    page.click("#name-form button")
+    # The quote "It is a good deal ..." is Berg's, not Koval's.
+    row = page.locator("#quotes tbody tr", has_text="good deal for the port")
+    assert "Irena Koval" in row.locator("td").first.inner_text()
+    row.locator("select.fix-speaker").select_option(label="Tomas Berg")
+    wait_reloaded(page, lambda: row.locator("button.fix-speaker-button").click())
+    row = page.locator("#quotes tbody tr", has_text="good deal for the port")
+    assert "Tomas Berg" in row.locator("td").first.inner_text() and row.locator(".fixed-mark").count() == 1
+    # Genre and frames.
+    page.locator("select.fix-label[data-task=genre]").select_option("opinion")
+    wait_reloaded(page, lambda: page.locator(".label-add", has=page.locator("[data-task=genre]"))
+                  .locator("button").click())
+    assert page.locator("ul[data-task=genre] li").all_inner_texts()[0].startswith("opinion")
+    wait_reloaded(page, lambda: page.click("ul[data-task=frames] li[data-label=Morality] button.remove"))
+    assert page.locator("ul[data-task=frames] li[data-label=Morality]").count() == 0
+    page.locator("select.fix-label[data-task=narratives]").select_option(index=1)
+    wait_reloaded(page, lambda: page.locator(".label-add", has=page.locator("[data-task=narratives]"))
+                  .locator("button").click())
+    assert page.locator("ul[data-task=narratives] li.fixed").count() == 1
+    # Split "The minister" off Tomas Berg, then merge it back.
+    berg = actor(page, "Tomas Berg")
+    berg.locator(":scope > summary").click()
+    berg.locator(".fix-split summary").click()
+    berg.locator(".fix-mentions label", has_text="[The minister]").locator("input").check()
+    berg.locator("input.fix-split-name").fill("the minister")
+    wait_reloaded(page, lambda: berg.locator("button.fix-split-button").click())
+    minister = actor(page, "the minister")
+    assert minister.count() == 1 and minister.locator(".fixed-mark").count() == 1
+    minister.locator(":scope > summary").click()
+    minister.locator("select.fix-merge").select_option(label="Tomas Berg")
+    wait_reloaded(page, lambda: minister.locator("button.fix-merge-button").click())
+    assert actor(page, "the minister").count() == 0
+    history = [r.split("\t")[4] for r in page.locator("#history tbody tr", has_text="ben").all_inner_texts()]
+    assert history[-2:] == ["the minister split off Tomas Berg (1 mention)", "the minister merged into Tomas Berg"]
+    assert not page.errors, page.errors
+
+
+def test_a_second_analysts_stale_edit_gets_409_and_the_page_shows_the_current_state(browser, tokens_server, shots):
+    url, ids = tokens_server
+    article = f"{url}/articles/{ids[HARBOUR_TITLE]}"
+    pages = {}
+    for name, token in (("alice", ALICE), ("bob", BOB)):
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        pg = ctx.new_page()
+        pg.errors = []
+        pg.on("pageerror", lambda exc, pg=pg: pg.errors.append(str(exc)))
+        pg.goto(f"{url}/?token={token}")  # sets the token's cookie
+        go_review(pg, article)
+        pg.click("#review-toggle")
+        assert pg.inner_text("#review-author") == f"correcting as {name}"  # named by the token: no name asked
+        assert pg.locator("#author-name").count() == 0
+        pages[name] = pg
+    alice, bob = pages["alice"], pages["bob"]
+    # Both opened version 0. Alice rejects Doubt and relabels the flag-waving bankers.
+    alice.click("#article-text .pc[data-s]:has-text('good deal')")
+    assert "Doubt" in alice.inner_text("#review-pop h3")
+    alice.click("#review-pop .act-reject")
+    alice.wait_for_function("() => document.getElementById('review-msg').textContent.startsWith('Rejected Doubt')")
+    alice.keyboard.press("Escape")
+    alice.click("#article-text .pc[data-s]:has-text('foreign bankers')")
+    alice.select_option("#pop-technique", "Loaded_Language")
+    wait_reloaded(alice, lambda: alice.click("#review-pop .act-relabel"))
+    assert alice.inner_text("#review-version") == "2"
+    # Bob, still on version 0, recasts Koval: refused with 409; his page reloads at the current state.
+    koval = actor(bob, "Irena Koval")
+    koval.locator(":scope > summary").click()
+    koval.locator("select.fix-role").select_option("Innocent")
+    koval.locator(".fix-fines label", has_text="Victim").locator("input").check()
+    wait_reloaded(bob, lambda: koval.locator("button.fix-save-role").click())
+    note = bob.inner_text("#review-msg")
+    assert "Not saved: alice corrected this article while you had it open (2 corrections, now version 2)" in note
+    assert "alice: rejected Doubt" in note and "alice: Flag Waving \u2192 Loaded Language" in note
+    assert bob.locator("#history tr.new").count() == 2 and bob.inner_text("#review-version") == "2"
+    spans = techniques_of(bob)
+    assert ("Loaded_Language", "foreign bankers") in spans and not any(t == "Doubt" for t, _ in spans)
+    assert actor(bob, "Irena Koval").locator(":scope > summary .role").inner_text().startswith(
+        "Protagonist")  # nothing of Bob's was stored
+    bob.set_viewport_size({"width": 1280, "height": 560})
+    bob.evaluate("window.scrollTo(0, 0)")
+    bob.screenshot(path=str(shots / "review-conflict.png"))
+    # Bob sends his correction again, on the current version: stored.
+    wait_reloaded(bob, lambda: bob.click("#review-msg button.again"))
+    koval = actor(bob, "Irena Koval")
+    assert koval.locator(":scope > summary .role").inner_text() == "Innocent"
+    assert koval.locator(".fixed-mark").count() == 1
+    assert "Corrected by 2 analysts" in bob.inner_text("#review-bar") and bob.inner_text("#review-version") == "3"
+    assert [r.split("\t")[1] for r in bob.locator("#history tbody tr").all_inner_texts()] == ["alice", "alice", "bob"]
+    for pg in pages.values():
+        assert not pg.errors, pg.errors
+        pg.context.close()
+
+
+def test_the_corpus_page_shows_how_far_review_has_gone_and_the_techniques_most_often_rejected(
+        page, review_server, shots):
+    url, ids = review_server
+    from correction_helpers import PIPELINE, at
+
+    def span(words: str, technique: str) -> dict:
+        s, e = at(PIPELINE, words)
+        return {"start": s, "end": e, "technique": technique}
+
+    aid = ids["Pipeline vote delayed again"]
+    version = httpx.get(f"{url}/api/articles/{aid}/corrections").json()["version"]
+    fixes = [{"layer": "techniques", "op": "reject", "target": span("third time", "Repetition")},
+             {"layer": "techniques", "op": "relabel", "target": span("a disgrace", "Loaded_Language"),
+              "after": {"technique": "Name_Calling-Labeling"}},
+             {"layer": "techniques", "op": "accept", "target": span("cowardly surrender", "Name_Calling-Labeling")}]
+    r = httpx.post(f"{url}/api/articles/{aid}/corrections",
+                   json={"base_version": version, "author": "cleo", "corrections": fixes})
+    assert r.status_code == 201, r.text
+    summary = httpx.get(f"{url}/api/corrections/summary").json()
+    page.goto(f"{url}/corpus")
+    page.wait_for_selector("#rejected-chart[data-drawn]")
+    panel = page.locator("#review")
+    assert page.inner_text("#reviewed-count") == str(summary["reviewed"]) and page.inner_text("#reviewed-of") == "3"
+    authors = {r.split("\t")[0]: r.split("\t")[1] for r in panel.locator("#review-authors tbody tr").all_inner_texts()}
+    assert authors["cleo"] == "3" and set(authors) == {a["author"] for a in summary["authors"]}
+    bars = page.locator("#rejected-chart rect.bar")
+    rejected = [t for t in summary["techniques"] if t["rejected"] + t["relabelled"]]
+    assert bars.count() == len(rejected) >= 2
+    names = page.eval_on_selector_all("#rejected-chart text[text-anchor=end]",
+                                      "ts => ts.map(t => t.firstChild.nodeValue)")
+    assert "Repetition" in names and "Loaded Language" in names
+    assert "Name Calling" not in " ".join(names)  # accepted, never rejected: not in the chart
+    assert "1 (100%)" in page.text_content("#rejected-chart")
+    panel.screenshot(path=str(shots / "review-corpus.png"))
+    assert not page.errors, page.errors
+
+
+def test_a_pasted_article_has_no_correcting_tools(page, review_server):
+    url, _ = review_server
+    analyse_via_page(page, url, "Harbour talks end\n\nThe port authority and the union met on Monday.")
+    assert page.locator("#review-bar").count() == 0 and page.locator("script[src='/static/review.js']").count() == 0
     assert not page.errors, page.errors

@@ -160,3 +160,45 @@ def test_the_compare_page_wraps_sentences_by_status_and_marks_what_only_the_rete
     assert "<b>" not in a_html + b_html and str(escape("<b>sweaty</b>")) in b_html
     assert ctx["summary"]["kept"] == 1 and ctx["summary"]["added"] == 1 and ctx["summary"]["dropped"] == 1
     assert [x["text"] for x in ctx["loaded"]] == ["usurper"] and ctx["loaded"][0]["paragraph"] == 0
+
+
+def test_the_review_marks_what_the_analysts_confirmed_and_says_each_correction_in_words():
+    """The article page's marks and history come from the corrections applied, in order: a span
+    rejected after it was added is no longer marked; a relabelled span is marked with the
+    technique it was; an actor recast is marked by name."""
+    from correction_helpers import HARBOUR, at, harbour
+
+    from slant.corrections import Correction, replay
+    from slant.web.review_view import confirmed_spans, describe, marks, page
+
+    def span(words: str, technique: str) -> dict:
+        s, e = at(HARBOUR, words)
+        return {"start": s, "end": e, "technique": technique}
+
+    art = harbour()
+    added = span("sold the harbour", "Loaded_Language")
+    fixes = [
+        Correction(layer="techniques", op="add", after=added, author="ana", seq=1),
+        Correction(layer="techniques", op="relabel", target=span("foreign bankers", "Flag_Waving"),
+                   after={"technique": "Loaded_Language"}, author="ana", seq=2),
+        Correction(layer="techniques", op="reject", target=added, author="ben", seq=3),
+        Correction(layer="actors", op="role", target={"actor": 1, "name": "Tomas Berg"},
+                   after={"role": "Protagonist", "fine_roles": ["Peacemaker"]}, author="ben", seq=4,
+                   before={"actor": 1, "name": "Tomas Berg", "role": "Antagonist", "fine_roles": ["Corrupt"]}),
+        Correction(layer="labels", op="set", target={"task": "genre"}, after={"label": "opinion"}, author="ana", seq=5),
+    ]
+    rp = replay(art, fixes)
+    review = page(art, fixes, rp, show_original=False)
+    mk = review["marks"]
+    bankers = tuple(span("foreign bankers", "Loaded_Language").values())
+    assert mk.spans == {bankers: {"op": "relabel", "author": "ana", "from": "Flag_Waving"}}
+    assert mk.actors == {"Tomas Berg": {"op": "role", "author": "ben"}}
+    assert mk.labels == {("genre", "opinion"): {"op": "set", "author": "ana"}}
+    assert [rp.article.techniques[i].technique for i in confirmed_spans(rp.article, review)] == ["Loaded_Language"]
+    assert (review["version"], review["authors"], review["count"]) == (5, ["ana", "ben"], 5)
+    words = [describe(c, art.text) for c in fixes]
+    assert words[0] == "added Loaded Language \u201csold the harbour\u201d"
+    assert words[1] == "Flag Waving \u2192 Loaded Language \u201cforeign bankers\u201d"
+    assert words[3] == "Tomas Berg: Antagonist \u2192 Protagonist (Peacemaker)" and words[4] == "genre: opinion"
+    # The model's original shows no marks.
+    assert page(art, fixes, rp, show_original=True)["marks"].spans == {}

@@ -601,11 +601,17 @@ def list_corrections(request: Request, since: SinceQ = None, author: AuthorQ = N
             description="Articles reviewed (of the corpus), per layer and per analyst, and the techniques analysts "
                         "most often reject: the data of the corpus page's review chart.", responses=_CORR_ERR)
 def corrections_summary(request: Request, author: AuthorQ = None, since: SinceQ = None) -> dict:
+    store = corpus_of(request).store
+    _plain(author)
+    return review_summary_of(store, author=author, since=since)
+
+
+def review_summary_of(store, author: str | None = None, since: str | None = None) -> dict:  # noqa: ANN001
+    """``slant.corrections.review_summary`` with the techniques' human names: the API's summary and
+    the corpus page's review panel."""
     from ..corrections import review_summary
     from ..display import human_label
 
-    store = corpus_of(request).store
-    _plain(author)
     out = review_summary(store, author=author, since=since)
     out["techniques"] = [{**t, "label": human_label(t["technique"])} for t in out["techniques"]]
     return out

@@ -20,8 +20,8 @@ from ..compare import Comparison
 from ..errors import InputError, SlantError
 from ..stats import BY
 from ..text import check_length
-from . import compare_view, view
-from .api import _DATE, _filters, read_request
+from . import compare_view, review_view, view
+from .api import _DATE, _filters, read_request, review_summary_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,17 +33,24 @@ def render(request: Request, name: str, status: int = 200, **ctx) -> HTMLRespons
                                          status_code=status)
 
 
-def article_page(request: Request, art: Article, stored: bool, tellings: list[dict] | None = None) -> HTMLResponse:
-    return render(
-        request, "article.html", art=art, meta=art.meta, paragraphs=view.layout(art), categories=view.categories(),
-        labels=view.labels_by_task(art), actors=view.actors_view(art), actors_shown=view.ACTORS_SHOWN,
-        quotes=view.quotes_view(art),
+def article_page(request: Request, art: Article, stored: bool, tellings: list[dict] | None = None,
+                 review: dict | None = None) -> HTMLResponse:
+    """An article's page. ``review`` (a stored article's, ``review_view.page``): ``art`` is the
+    corrected article (or the model's original, on request), with what the analysts changed marked
+    and, on the corrected one, the correcting tools."""
+    ctx = dict(
+        art=art, meta=art.meta, paragraphs=view.layout(art, review_view.confirmed_spans(art, review)),
+        categories=view.categories(), labels=view.labels_by_task(art), actors=view.actors_view(art),
+        actors_shown=view.ACTORS_SHOWN, quotes=view.quotes_view(art),
         others=view.other_layers(art), data=view.page_data(art), stored=stored, not_run=view.not_run_view(art),
-        tellings=tellings or [],
+        tellings=tellings or [], review=review,
         counts={c["index"]: sum(1 for t in art.techniques
                                 if view.technique_info().get(t.technique, {}).get("cat") == c["index"])
                 for c in view.categories()},
     )
+    if review is not None:
+        review_view.decorate(ctx, art, review)
+    return render(request, "article.html", **ctx)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -62,12 +69,20 @@ async def analyse_form(request: Request) -> HTMLResponse:
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
-def stored_article(request: Request, article_id: str) -> HTMLResponse:
+def stored_article(request: Request, article_id: str, original: bool = False) -> HTMLResponse:
+    """A stored article as the analysts corrected it (the stored one with its corrections applied),
+    or with ``?original=1`` the model's output as stored."""
+    from ..corrections import Replay, history, replay
+
     corpus = request.app.state.corpus
     art = corpus.article(article_id[:64]) if corpus is not None else None
     if art is None:
         raise HTTPException(404, f"no article {article_id!r} in the corpus")
-    return article_page(request, art, stored=True, tellings=tellings_of(corpus, art))
+    past = history(corpus.store, art.meta.id)
+    rp = replay(art, past) if past else Replay(article=art)  # no corrections: no copy to make
+    review = review_view.page(art, past, rp, original)
+    return article_page(request, art if original else rp.article, stored=True, tellings=tellings_of(corpus, art),
+                        review=review)
 
 
 TELLINGS = 8  # other tellings shown on an article's page
@@ -107,7 +122,7 @@ def corpus_page(request: Request, q: str | None = None, source: str | None = Non
         error, results, stats = str(exc), None, None
     return render(request, "corpus.html", form=form, results=results, stats=stats, by=BY, error=error,
                   dupes=corpus.dupes(20, 0), stories=corpus.stories(20, 0), size=corpus.size(), offset=offset,
-                  qs=urlencode({k: v for k, v in form.items() if v}))
+                  qs=urlencode({k: v for k, v in form.items() if v}), review=review_summary_of(corpus.store))
 
 
 def compare_page_of(request: Request, a: Article, b: Article, result: Comparison, stored: bool) -> HTMLResponse:

@@ -42,6 +42,7 @@ class Piece:
     lanes: list[int] = field(default_factory=list)  # the underline lane of each category here
     actors: list[int] = field(default_factory=list)
     quote: bool = False
+    ok: list[int] = field(default_factory=list)  # categories with a span here an analyst confirmed
 
     @property
     def plain(self) -> bool:
@@ -59,7 +60,8 @@ class Piece:
         if self.actors:
             attrs += f' data-a="{" ".join(map(str, self.actors))}"'
         lanes = self.lanes or [0] * len(self.cats)
-        opened = "".join(f'<mark class="hl c{int(c)} l{min(int(k), MAX_LANE)}">' for c, k in zip(self.cats, lanes))
+        opened = "".join(f'<mark class="hl c{int(c)} l{min(int(k), MAX_LANE)}{" ok" if c in self.ok else ""}">'
+                         for c, k in zip(self.cats, lanes))
         return f'<span class="{cls}"{attrs}>{opened}{text}{"</mark>" * len(self.cats)}</span>'
 
 
@@ -75,6 +77,7 @@ class ParagraphView:
     index: int
     sentences: list[SentenceView]
     badges: list[dict] = field(default_factory=list)  # paragraph techniques / labels
+    start: int = 0  # character offset of the paragraph's first piece: the page maps a selection to offsets
 
     def html(self) -> Markup:
         """The paragraph's text: sentences (``id="s-N"``, the targets of evidence links) made of pieces,
@@ -156,8 +159,11 @@ def _cat_of(name: str, info: dict[str, dict]) -> int:
     return entry["cat"] if entry else len(PALETTE) - 1
 
 
-def layout(art: Article) -> list[ParagraphView]:
+def layout(art: Article, confirmed: set[int] | None = None) -> list[ParagraphView]:
+    """The article's paragraphs cut into pieces; ``confirmed``: indices of technique spans an analyst
+    accepted, added or relabelled (their underlines are drawn double)."""
     text = art.text
+    confirmed = confirmed or set()
     n = len(text)
     info = technique_info()
     paras = [(p.start, p.end) for p in art.paragraphs] or [(0, n)]
@@ -222,7 +228,8 @@ def layout(art: Article) -> list[ParagraphView]:
             sp = tech_cov[k]
             cats = sorted({tech_cat[i] for i in sp})
             out.append(Piece(text[a:b], a, b, sp, cats, [_lane_at(lanes, c, a) for c in cats],
-                             sorted({ment_actor[i] for i in ment_cov[k]}), bool(quote_cov[k])))
+                             sorted({ment_actor[i] for i in ment_cov[k]}), bool(quote_cov[k]),
+                             sorted({tech_cat[i] for i in sp if i in confirmed})))
             k += 1
         return out
 
@@ -243,7 +250,7 @@ def layout(art: Article) -> list[ParagraphView]:
             pos = max(pos, se)
         if pos < pe:
             svs.append(SentenceView(-1, pieces(pos, pe)))
-        views.append(ParagraphView(pi, svs, badges.get(pi, [])))
+        views.append(ParagraphView(pi, svs, badges.get(pi, []), ps))
     return views
 
 
@@ -307,7 +314,7 @@ def quotes_view(art: Article) -> list[dict]:
             speaker = art.span_text(q.speaker_span)
         cue = q.cue_text or (art.span_text(q.cue) if q.cue is not None else None)
         out.append({"kind": q.kind, "speaker": speaker, "speaker_actor": q.speaker, "cue": cue,
-                    "text": art.span_text(q), "sentence": sentence_of(art, q.start)})
+                    "text": art.span_text(q), "sentence": sentence_of(art, q.start), "start": q.start, "end": q.end})
     return out
 
 

@@ -28,6 +28,7 @@
 
   // --- tooltip: every technique span covering the piece under the pointer or focus ---------------
   function showTip(piece) {
+    if (document.body.classList.contains("pop-open")) return;  // review.js's panel says it all
     var ids = (piece.getAttribute("data-s") || "").split(" ").filter(Boolean);
     tip.textContent = "";
     var shown = 0;
@@ -43,6 +44,11 @@
       head.appendChild(document.createTextNode(info.label + " · " + (t.confidence * 100).toFixed(0) + "%"));
       tip.appendChild(head);
       tip.appendChild(el("div", "d", (info.category ? info.category + ": " : "") + info.definition));
+      if (t.by) {  // an analyst confirmed or changed this span (the corrected article)
+        var how = t.by.op === "relabel" ? "relabelled from " + ((data.info[t.by.from] || {}).label || t.by.from)
+          : t.by.op === "add" ? "added" : "accepted";
+        tip.appendChild(el("div", "d by", how + " by " + t.by.author));
+      }
       shown++;
     });
     if (!shown) { hideTip(); return; }

@@ -1,9 +1,9 @@
-// slant corpus page: bar charts in plain SVG from the statistics the server rendered.
+// slant corpus page: bar charts in plain SVG from the statistics the server rendered, and the
+// review panel's chart of the techniques analysts most often reject.
 (function () {
   "use strict";
   var el = document.getElementById("stats-data");
-  if (!el) return;
-  var stats = JSON.parse(el.textContent);
+  var stats = el ? JSON.parse(el.textContent) : {};
   var NS = "http://www.w3.org/2000/svg";
   var FILTER = { source: "source", technique: "technique", frame: "frame", narrative: "narrative" };
 
@@ -46,7 +46,8 @@
 
   // Horizontal bars: one row per key, longest first (as the server ordered them). The label column
   // is as wide as the widest label needs, up to 45% of the chart; a longer label is shortened to
-  // fit it, so that none is clipped at the chart's left edge.
+  // fit it, so that none is clipped at the chart's left edge. ``notes`` (optional): a few words
+  // after each bar's number; ``titles``: each bar's tooltip.
   function hbars(svg, table) {
     var rows = table.rows.slice(0, 20), W = 520, rowH = 20, top = 6, pad = 6;
     var names = rows.map(function (r, i) { return String((table.labels || [])[i] || r[0]); });
@@ -59,18 +60,18 @@
     svg.removeChild(probe);
     var left = Math.ceil(Math.min(W * 0.45, Math.max(60, widest + 2 * pad)));
     rows.forEach(function (r, i) {
-      var y = top + i * rowH, w = (W - left - 50) * r[1] / max;
+      var y = top + i * rowH, w = (W - left - (table.notes ? 80 : 50)) * r[1] / max;
       var label = node("text", { x: left - pad, y: y + 14, "text-anchor": "end" });
       svg.appendChild(label);
       fit(label, names[i], left - 2 * pad);
       label.appendChild(node("title", {}, names[i]));
       var bar = node("rect", { "class": "bar", x: left, y: y + 3, width: Math.max(1, w), height: rowH - 6, rx: 2 });
-      bar.appendChild(node("title", {}, names[i] + ": " + r[1] + " " + table.columns[1]));
+      bar.appendChild(node("title", {}, table.titles ? table.titles[i] : names[i] + ": " + r[1] + " " + table.columns[1]));
       var link = filterLink(table.by, r[0]);
       var holder = svg;
       if (link) { holder = node("a", { href: link }); svg.appendChild(holder); }
       holder.appendChild(label); holder.appendChild(bar);
-      svg.appendChild(node("text", { x: left + w + 4, y: y + 14 }, String(r[1])));
+      svg.appendChild(node("text", { x: left + w + 4, y: y + 14 }, String(r[1]) + (table.notes ? " (" + table.notes[i] + ")" : "")));
     });
     svg.appendChild(node("line", { "class": "axis", x1: left, y1: top, x2: left, y2: top + rows.length * rowH }));
   }
@@ -97,6 +98,24 @@
       }
     });
   }
+
+  // The review panel: techniques by spans rejected or relabelled (/api/corrections/summary).
+  function rejected(svg, summary) {
+    var rows = summary.techniques.filter(function (t) { return t.rejected + t.relabelled > 0; }).slice(0, 15);
+    hbars(svg, {
+      by: "rejected", columns: ["technique", "rejected or relabelled"],
+      rows: rows.map(function (t) { return [t.technique, t.rejected + t.relabelled]; }),
+      labels: rows.map(function (t) { return t.label; }),
+      notes: rows.map(function (t) { return Math.round(100 * t.reject_rate) + "%"; }),
+      titles: rows.map(function (t) {
+        return t.label + ": " + t.rejected + " rejected, " + t.relabelled + " relabelled, " + t.accepted +
+          " accepted (" + Math.round(100 * t.reject_rate) + "% of the spans judged); " + t.added + " added";
+      })
+    });
+    svg.setAttribute("data-drawn", "1");
+  }
+  var reviewEl = document.getElementById("review-data"), reviewSvg = document.getElementById("rejected-chart");
+  if (reviewEl && reviewSvg) rejected(reviewSvg, JSON.parse(reviewEl.textContent));
 
   document.querySelectorAll("figure.chart").forEach(function (fig) {
     var by = fig.getAttribute("data-by"), table = stats[by], svg = fig.querySelector("svg");
