@@ -388,12 +388,13 @@ def test_role_rows_from_corrections_train_with_their_weight(tmp_path):
     weight pulls the heads towards them."""
     import numpy as np
 
-    from slant.train.roles import Params, correction_features, fit_heads, model_of, predict
+    from slant.tasks.corrections import role_features
+    from slant.train.roles import Params, fit_heads, model_of, predict
 
     db = tmp_path / "slant.db"
     with open_store(db) as store:
         _reviewed_corpus(store)
-    gold, x, where = correction_features(str(db), log=lambda *a: None)
+    gold, x, where = role_features(str(db), log=lambda *a: None)
     assert where == str(db) and len(gold) == 4 and x.shape[0] == 4 and np.isfinite(x).all()
     assert {g.split for g in gold} == {"corrections"}
     # the same features twice, told two stories: the weightier one wins

@@ -486,6 +486,12 @@ def train(
 
         open_store(corrections, create=False).close()  # a database that is not there is named now, not after hours
         options.update(corrections=corrections, corrections_weight=corrections_weight)
+        if task == "roles":
+            from functools import partial
+
+            from .tasks.corrections import role_features
+
+            options["correction_rows"] = partial(role_features, corrections)
     run_train(task, data_dir(data), out, **options)
 
 

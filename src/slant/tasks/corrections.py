@@ -363,3 +363,33 @@ def _role_rows(item: Corrected) -> list[str]:
                 rows.append("\t".join([f"{item.id}.txt", surface, str(m.start), str(m.end - 1), actor.role,
                                        *actor.fine_roles]))
     return rows
+
+
+def role_features(db: str, log=print) -> tuple[list, np.ndarray, str]:
+    """(gold rows, features, the database as displayed) of the actors analysts corrected in a corpus database
+    (:func:`slant.tasks.corrections.role_gold`), each article through the shipped encoder as the
+    shared-task documents are."""
+    import numpy as np
+
+    from ..analysers.roles import document_features
+    from ..article import Article
+    from ..doclabels import ENCODER_DIR
+    from ..encoder import OnnxEncoder
+
+    with open_gold(db) as store:
+        texts, gold = role_gold(store)
+        where = store.display
+    log(f"corrections: {len(gold)} cast mentions of {len(texts)} articles from {where}")
+    if not gold:
+        return [], np.zeros((0, 0), np.float32), where
+    encoder = OnnxEncoder(ENCODER_DIR)
+    by_doc: dict[str, list[int]] = {}
+    for i, g in enumerate(gold):
+        by_doc.setdefault(g.doc, []).append(i)
+    rows: list = [None] * len(gold)
+    for doc, idx in by_doc.items():
+        (enc,) = encoder.encode([Article(text=texts[doc])])
+        x = document_features(texts[doc], enc, gold[idx[0]].language.lower(), [(gold[i].start, gold[i].end) for i in idx])
+        for i, r in zip(idx, x, strict=True):
+            rows[i] = r
+    return gold, np.stack(rows).astype(np.float32), where

@@ -364,37 +364,12 @@ def _held_out(gold: list[Gold], language: str, en_validation: set[str]) -> set[s
     return {g.doc for g in gold if g.doc in docs}
 
 
-def correction_features(db: str, log=print) -> tuple[list[Gold], np.ndarray, str]:
-    """(gold rows, features, the database as displayed) of the actors analysts corrected in a corpus database
-    (:func:`slant.tasks.corrections.role_gold`), each article through the shipped encoder as the
-    shared-task documents are."""
-    from ..analysers.roles import document_features
-    from ..article import Article
-    from ..doclabels import ENCODER_DIR
-    from ..encoder import OnnxEncoder
-    from ..tasks.corrections import open_gold, role_gold
-
-    with open_gold(db) as store:
-        texts, gold = role_gold(store)
-        where = store.display
-    log(f"corrections: {len(gold)} cast mentions of {len(texts)} articles from {where}")
-    if not gold:
-        return [], np.zeros((0, 0), np.float32), where
-    encoder = OnnxEncoder(ENCODER_DIR)
-    by_doc: dict[str, list[int]] = {}
-    for i, g in enumerate(gold):
-        by_doc.setdefault(g.doc, []).append(i)
-    rows: list = [None] * len(gold)
-    for doc, idx in by_doc.items():
-        (enc,) = encoder.encode([Article(text=texts[doc])])
-        x = document_features(texts[doc], enc, gold[idx[0]].language.lower(), [(gold[i].start, gold[i].end) for i in idx])
-        for i, r in zip(idx, x, strict=True):
-            rows[i] = r
-    return gold, np.stack(rows).astype(np.float32), where
-
-
 def train(data_dir: Path, out_dir: Path | None = None, quick: bool = False, log=print,
-          corrections: str | None = None, corrections_weight: float = 1.0, **options) -> None:
+          corrections: str | None = None, corrections_weight: float = 1.0, correction_rows=None, **options) -> None:
+    """Fit and write the roles model. ``correction_rows(log)``, given with ``corrections`` (the
+    database), gives the analysts' corrected mentions to add (gold rows, features, the database as
+    displayed: :func:`slant.tasks.corrections.role_features`); passed in, so that this module does
+    not import the corrections module that scores with it."""
     from ..analysers.roles import MODEL_DIR
     from .doclabels import encoder_key
 
@@ -421,7 +396,11 @@ def train(data_dir: Path, out_dir: Path | None = None, quick: bool = False, log=
         fit_g += [gold[i] for i in ti]
         tune[lang] = (x[vi], [gold[i] for i in vi])
     # the actors analysts corrected in a corpus: trained on (weighted), never tuned or scored on
-    extra_g, extra_x, where = correction_features(corrections, log) if corrections else ([], None, None)
+    if corrections and correction_rows is None:
+        from ..errors import SlantError
+
+        raise SlantError("--corrections: the roles trainer needs the corrected mentions (correction_rows)")
+    extra_g, extra_x, where = correction_rows(log) if corrections else ([], None, None)
     if extra_g:
         fit_x.append(extra_x)
         fit_g += extra_g
