@@ -5,16 +5,25 @@ Every article is reduced once to a :class:`Story`, from the token states the tec
 leaves on it (``art._encoded``, see :mod:`slant.encoder`; the encoder runs only when no analyser
 has run it yet):
 
-* dense views of its hidden states, centred on the training articles' mean (the raw states of an
-  encoder share one large common direction, so raw cosines are all high): the mean over every
-  token, the mean over the lead (title and first paragraph or so), and the mean weighted by each
-  token's inverse document frequency (rare pieces, names and places, count more than "the");
+* dense views of its hidden states: the mean over every token, the mean over the lead (title and
+  first paragraph or so), and the mean weighted by each token's inverse document frequency (rare
+  pieces, names and places, count more than "the");
 * its sentences' mean states (for a soft alignment of the two texts, sentence to best sentence);
 * the technique logits' mean (how the story is told, which annotators also rated);
 * sparse term vectors over the encoder's own token ids (sublinear counts weighted by idf, or by
   idf squared to favour names; pairs of neighbouring ids; the lead's ids alone), so the lexical
   overlap needs no second tokenizer and works the same way in every script;
 * the numbers it cites (dates, counts, sums keep their digits in every language).
+
+Before two dense views are compared, each is made language-neutral (:meth:`StoryModel.view`). The
+raw states of an encoder share one large common direction (raw cosines are all high), and the
+final states of this one are dominated by the language: a German retelling of an English article
+is further from it than two unrelated English articles are. So each view is centred on the mean
+of its own language's articles (estimated from unlabelled articles of that language; a language
+the model has no centre for is centred on the mean of the languages' centres), then the few
+directions along which the languages' centres differ most are removed, and the strongest
+remaining directions are scaled down to the variance of the next one (the first of them is the
+one the techniques fine-tuning left: how loaded the wording is, not what the story is).
 
 A pair of Stories gives a few similarities (:meth:`StoryModel.pair_features`), and a small head
 fitted on SemEval-2022 Task 8 maps them to the task's Overall score (1 = same story, 4 = unrelated);
@@ -28,6 +37,13 @@ fitted on the same pairs without the lexical similarities, for pairs whose langu
 Notes:
     Chen et al., "SemEval-2022 Task 8: Multilingual News Article Similarity" (2022): the task, its
     data and its measure (Pearson correlation with the annotators' Overall score).
+    Libovický, Rosa and Fraser, "On the Language Neutrality of Pre-trained Multilingual
+    Representations" (Findings of EMNLP 2020): centring each language on its own mean makes
+    multilingual sentence states comparable across languages. Yang et al., "A Simple and
+    Effective Method To Eliminate the Self Language Bias in Multilingual Representations" (EMNLP
+    2021): removing the principal directions of the languages' means (language information
+    removal). Mu and Viswanath, "All-but-the-Top" (ICLR 2018): the top principal directions of
+    embeddings carry little meaning and dominate cosines.
     The sentence alignment score is the sentence-level form of BERTScore's greedy matching (Zhang
     et al., "BERTScore: Evaluating Text Generation with BERT", ICLR 2020).
 """
@@ -79,7 +95,7 @@ class Story:
     terms: dict[str, tuple[np.ndarray, np.ndarray]]  # bag name -> (sorted keys, unit-length weights)
     numbers: frozenset[str]
     n_tokens: int
-    language: str | None = None
+    language: str | None = None  # ISO 639-1 code of meta.language: picks the centre of the dense views
 
 
 def sentence_spans(art: Article) -> list[tuple[int, int]]:
@@ -102,10 +118,41 @@ def token_ids(enc: Encoded, encoder: OnnxEncoder | None = None, text: str | None
     return tokenize(encoder.tokenizer, [text])[0][0]
 
 
+DENSE = ("mean", "lead", "idf_mean", "sentences")  # the dense views of a Story, each neutralised on its own
+
+
+def language_code(language: str | None) -> str | None:
+    """The ISO 639-1 code a language tag starts with ("pt-BR" -> "pt", "EN" -> "en"); None for none."""
+    if not language:
+        return None
+    code = re.split(r"[-_]", language.strip().lower(), maxsplit=1)[0]
+    return code or None
+
+
+@dataclass
+class Neutraliser:
+    """How one dense view is made comparable across languages: ``x - centre[language]``, then
+    ``x - U diag(1 - scale) U^T x`` (``U`` orthonormal columns: a scale of 0 removes a direction,
+    one between 0 and 1 shrinks it)."""
+
+    centre: np.ndarray  # (d,) for a language without its own centre: the mean of the languages' centres
+    centres: dict[str, np.ndarray]  # language -> (d,)
+    basis: np.ndarray  # (d, m)
+    scale: np.ndarray  # (m,)
+
+    def __call__(self, x: np.ndarray, language: str | None) -> np.ndarray:
+        z = x - self.centres.get(language or "", self.centre)
+        if not self.basis.shape[1]:
+            return z
+        return z - ((z @ self.basis) * (1.0 - self.scale)) @ self.basis.T
+
+
 class StoryModel:
     """The story-similarity model of ``folder`` (``model.npz`` + ``model.json``, see
-    ``slant train similarity``): the centres of the dense views, the idf of every token id, and the
-    two heads (same language, across languages) mapping pair similarities to the Overall score."""
+    ``slant train similarity``): the idf of every token id, how each dense view is made
+    language-neutral (per-language centres and the directions removed or shrunk), the two heads
+    (same language, across languages) mapping pair similarities to the Overall score, and the
+    story-vector cosines an index reads as the same story or the same event (:attr:`thresholds`)."""
 
     def __init__(self, folder: str | Path = STORIES_DIR):
         self.folder = Path(folder)
@@ -113,13 +160,38 @@ class StoryModel:
         if not npz.is_file() or not cfg.is_file():
             raise SlantError(f"no story-similarity model in {self.folder} (model.npz, model.json); "
                              "rebuild it with `slant train similarity`")
-        self.config = json.loads(cfg.read_text("utf-8"))
         with np.load(npz) as z:
-            self.arrays = {k: z[k] for k in z.files}
-        self.idf = self.arrays["idf"].astype(np.float32)
-        self.centres = {k: self.arrays[f"centre_{k}"].astype(np.float32) for k in ("mean", "lead", "idf_mean")}
-        self.heads = {name: Head.from_arrays(self.arrays, name) for name in ("same", "cross")}
-        self.version = str(self.config.get("version", "0"))
+            arrays = {k: z[k] for k in z.files}
+        self._setup(arrays, json.loads(cfg.read_text("utf-8")))
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], config: dict | None = None,
+                    folder: str | Path = STORIES_DIR) -> StoryModel:
+        """A model from its arrays in memory (what ``slant train similarity`` builds before it
+        writes them); the heads may be missing (``overall`` then refuses)."""
+        model = cls.__new__(cls)
+        model.folder = Path(folder)
+        model._setup(arrays, config or {})
+        return model
+
+    def _setup(self, arrays: dict[str, np.ndarray], config: dict) -> None:
+        self.config, self.arrays = config, arrays
+        self.idf = arrays["idf"].astype(np.float32)
+        languages = [str(x) for x in arrays.get("languages", np.zeros(0, str))]
+        self.languages = tuple(languages)
+        self.neutral: dict[str, Neutraliser] = {}
+        for view in DENSE:
+            # files before the per-language centres: one centre, the sentences on the token mean's
+            centre = arrays.get(f"centre_{view}", arrays["centre_mean"]).astype(np.float32)
+            rows = arrays.get(f"lang_centre_{view}", np.zeros((0, len(centre)), np.float32)).astype(np.float32)
+            basis = arrays.get(f"basis_{view}", np.zeros((len(centre), 0), np.float32)).astype(np.float32)
+            scale = arrays.get(f"basis_scale_{view}", np.zeros(basis.shape[1], np.float32)).astype(np.float32)
+            self.neutral[view] = Neutraliser(centre, dict(zip(languages, rows)), basis, scale)
+        self.centres = {k: self.neutral[k].centre for k in DENSE}  # the fallback centres, by view
+        self.heads = {name: Head.from_arrays(arrays, name) for name in ("same", "cross")
+                      if f"{name}_weight" in arrays}
+        self.thresholds: dict[str, float] = {k: float(v) for k, v in config.get("index", {}).items()}
+        self.version = str(config.get("version", "0"))
 
     # --- one article ---------------------------------------------------------------------------
     def story(self, art: Article, encoder: OnnxEncoder | None = None) -> Story:
@@ -133,15 +205,20 @@ class StoryModel:
         art._story = ((id(enc), enc.model, self.version), story)
         return story
 
+    def view(self, story: Story, name: str) -> np.ndarray:
+        """One dense view of the story (``mean``, ``lead``, ``idf_mean``: (d,); ``sentences``:
+        (n, d)), made language-neutral for the story's language (see the module docstring)."""
+        return self.neutral[name](getattr(story, name), language_code(story.language))
+
     def vector(self, story: Story) -> np.ndarray:
-        """The story's dense unit vector (centred idf-weighted mean state): what an index keeps."""
-        return _unit(story.idf_mean - self.centres["idf_mean"])
+        """The story's dense unit vector (its language-neutral idf-weighted mean state): what an
+        index keeps; the cosine of two is the quick story similarity (:attr:`thresholds`)."""
+        return _unit(self.view(story, "idf_mean"))
 
     # --- two articles --------------------------------------------------------------------------
     def pair_features(self, a: Story, b: Story) -> np.ndarray:
         """Similarities of two stories, in the order of ``FEATURES``."""
-        c = self.centres
-        sa, sb = _unit_rows(a.sentences - c["mean"]), _unit_rows(b.sentences - c["mean"])
+        sa, sb = _unit_rows(self.view(a, "sentences")), _unit_rows(self.view(b, "sentences"))
         if len(sa) and len(sb):
             m = sa @ sb.T
             align = 0.5 * (float(m.max(axis=1).mean()) + float(m.max(axis=0).mean()))
@@ -149,9 +226,7 @@ class StoryModel:
             align = 0.0
         union = len(a.numbers | b.numbers)
         return np.array([
-            _cos(a.mean - c["mean"], b.mean - c["mean"]),
-            _cos(a.lead - c["lead"], b.lead - c["lead"]),
-            _cos(a.idf_mean - c["idf_mean"], b.idf_mean - c["idf_mean"]),
+            *(_cos(self.view(a, v), self.view(b, v)) for v in ("mean", "lead", "idf_mean")),
             align,
             _cos(a.techniques, b.techniques),
             len(a.numbers & b.numbers) / union if union else 0.0,
@@ -164,9 +239,13 @@ class StoryModel:
         """The predicted Overall score of SemEval-2022 Task 8 (1 = very similar .. 4 = very
         dissimilar). ``cross``: the pair's languages differ (default: from the stories'
         languages, same when either is unknown)."""
+        la, lb = language_code(a.language), language_code(b.language)
         if cross is None:
-            cross = bool(a.language and b.language and a.language != b.language)
-        head = self.heads["cross" if cross else "same"]
+            cross = bool(la and lb and la != lb)
+        name = "cross" if cross else "same"
+        if name not in self.heads:
+            raise SlantError(f"{self.folder}: the story model has no {name}-language head yet")
+        head = self.heads[name]
         return float(np.clip(head.predict(self.pair_features(a, b)[None, :])[0], 1.0, 4.0))
 
 
@@ -212,7 +291,7 @@ def profile(art: Article, enc: Encoded, idf: np.ndarray, encoder: OnnxEncoder | 
     d = h.shape[1] if h.ndim == 2 else 0
     t = enc.outputs.get("techniques")
     n_tech = t.shape[1] if t is not None and t.ndim == 2 else 0
-    language = art.meta.language
+    language = language_code(art.meta.language)  # picks the centre of the dense views (readers set it)
     if not len(enc) or not d or not h.shape[0]:
         z = np.zeros(d or 384, np.float32)
         return Story(z, z, z, np.zeros((0, len(z)), np.float32), np.zeros(n_tech, np.float32), {},

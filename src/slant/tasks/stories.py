@@ -152,8 +152,11 @@ def narrative_docs(data_dir: str | Path, langs: Sequence[str] = NARRATIVE_LANGS)
                 sub = frozenset(x for x in (d.sublabels or []) if not x.endswith("Other") and x != "Other")
                 upper = d.id.upper()
                 domain = "CC" if "_CC_" in upper or "-CC-" in upper else "URW"
-                if narr:
-                    domain = next(iter(narr)).split(":", 1)[0].strip()
+                named = {x.split(":", 1)[0].strip() for x in narr}
+                # the narratives name the domain; a document labelled in both (one English one) keeps
+                # its file name's, so the pairs do not depend on the order of a set (hash seed)
+                if len(named) == 1:
+                    domain = named.pop()
                 out.append(NarrativeDoc(d.id, lang, d.article.text, domain, narr, sub))
     return out
 
