@@ -14,6 +14,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -41,18 +44,67 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_up(url: str, proc: subprocess.Popen, timeout: float = 240) -> None:
+def wait_up(url: str, proc: subprocess.Popen, timeout: float = 240, headers: dict | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}: {proc.stderr.read().decode()[-2000:]}")
         try:
-            if httpx.get(url + "/api/health", timeout=2).status_code == 200:
+            if httpx.get(url + "/api/health", timeout=2, headers=headers).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
     raise RuntimeError("server did not come up")
+
+
+@dataclass
+class Served:
+    url: str
+    proc: subprocess.Popen
+
+    def wait(self, timeout: float = 240, headers: dict | None = None) -> str:
+        wait_up(self.url, self.proc, timeout, headers)
+        return self.url
+
+
+@contextmanager
+def slant_serve(*args: str) -> Iterator[Served]:
+    """The ``slant serve ARGS`` command on a free loopback port (``$SLANT_TOKEN`` unset), stopped
+    at the end. It loads its models while the caller goes on; ``.wait()`` blocks until it answers."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "SLANT_TOKEN"}
+    proc = subprocess.Popen([sys.executable, "-m", "slant.cli", "serve", "--port", str(port), *args], cwd=ROOT,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        yield Served(f"http://127.0.0.1:{port}", proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def in_thread(app) -> Iterator[str]:  # noqa: ANN001 - a FastAPI app
+    """``app`` served by uvicorn in a thread of this process, on a free port; yields its URL."""
+    import threading
+
+    import uvicorn
+
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
+    t = threading.Thread(target=srv.run, daemon=True)
+    t.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{srv.config.port}"
+    finally:
+        srv.should_exit = True
+        t.join(10)
 
 
 def corpus_records() -> list[dict]:
@@ -120,24 +172,11 @@ def server(tmp_path_factory) -> str:
     src.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
     db = folder / "corpus.db"
     open_store(db).close()  # created and migrated before the server opens it
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "SLANT_TOKEN"}
-    proc = subprocess.Popen([sys.executable, "-m", "slant.cli", "serve", "--db", str(db), "--port", str(port),
-                             "--analysers", ANALYSERS], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with slant_serve("--db", str(db), "--analysers", ANALYSERS) as served:
         result = ingest([src], str(db), analysers=INGEST_ANALYSERS.split(","), batch_size=16)
         assert result.stored == len(records), result
         add_labels(db)
-        wait_up(url, proc)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        yield served.wait()
 
 
 @pytest.fixture(scope="session")

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
@@ -234,7 +230,7 @@ def compare_server(tmp_path_factory):
     from slant.ingest import ingest
     from slant.store import open_store
 
-    from .conftest import ANALYSERS, ROOT, free_port, wait_up
+    from .conftest import ANALYSERS, ROOT, slant_serve
 
     retelling = ROOT.parent / "shared" / "examples" / "belarus-putin-2020.txt"
     if not retelling.is_file():
@@ -243,27 +239,15 @@ def compare_server(tmp_path_factory):
     original = ROOT / "tests" / "fixtures" / "stories" / "belarus-analysis-en.txt"
     db = folder / "compare.db"
     open_store(db).close()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "SLANT_TOKEN"}
-    proc = subprocess.Popen([sys.executable, "-m", "slant.cli", "serve", "--db", str(db), "--port", str(port),
-                             "--analysers", ANALYSERS], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
+    with slant_serve("--db", str(db), "--analysers", ANALYSERS) as served:
         result = ingest([original, retelling], str(db),
                         analysers=["segment", "techniques", "stories", "entities", "actors", "quotes"])
         assert result.stored == 2, result
-        wait_up(url, proc)
+        url = served.wait()
         items = httpx.get(url + "/api/articles", params={"limit": 10}).json()["items"]
         ids = {h["title"]: h["id"] for h in items}
         yield (url, ids["Putin's Belarus gamble could cost him the Belarusians"],
                ids["Why do the West believe that Putin lost in Belarus?"])
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_compare_page_aligns_paragraphs_and_highlights_the_retellings_additions(page, browser, compare_server, shots):
@@ -366,40 +350,18 @@ def serve_corrections_corpus(folder, tokens: dict[str, str] | None = None):
 
     from slant.store import open_store
 
-    from .conftest import ROOT, free_port, wait_up
+    from .conftest import slant_serve
 
     db = folder / "review.db"
     with open_store(db) as store:
         ids = {a.meta.title: a.meta.id for a in store_corpus(store)}
-    port = free_port()
-    cmd = [sys.executable, "-m", "slant.cli", "serve", "--db", str(db), "--port", str(port), "--analysers", "segment"]
+    args = ["--db", str(db), "--analysers", "segment"]
     if tokens:
         (folder / "analysts.txt").write_text("".join(f"{name} {token}\n" for name, token in tokens.items()), "utf-8")
-        cmd += ["--tokens", str(folder / "analysts.txt")]
-    env = {k: v for k, v in os.environ.items() if k != "SLANT_TOKEN"}
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        if tokens:  # every request needs a token, the health check too
-            headers = {"x-slant-token": next(iter(tokens.values()))}
-            for _ in range(600):
-                if proc.poll() is not None:
-                    raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
-                try:
-                    if httpx.get(url + "/api/health", headers=headers, timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.3)
-        else:
-            wait_up(url, proc)
-        yield url, ids
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        args += ["--tokens", str(folder / "analysts.txt")]
+    with slant_serve(*args) as served:
+        # with tokens every request needs one, the health check too
+        yield served.wait(headers={"x-slant-token": next(iter(tokens.values()))} if tokens else None), ids
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,30 +20,17 @@ from slant.analysers.segment import Segmenter
 from slant.pipeline import Pipeline
 from slant.store import open_store
 
-from .conftest import ROOT, free_port
+from .conftest import in_thread, slant_serve
 
 ALICE, BOB, SHARED = "alice-token-0123456789", "bob-token-9876543210", "shared-secret-abcdef"
 
 
 @contextmanager
 def serving(**kw) -> Iterator[str]:
-    import uvicorn
-
     from slant.web import create_app
 
-    app = create_app(pipeline=Pipeline([Segmenter()]), **kw)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{srv.config.port}"
-    finally:
-        srv.should_exit = True
-        t.join(10)
+    with in_thread(create_app(pipeline=Pipeline([Segmenter()]), **kw)) as url:
+        yield url
 
 
 @pytest.fixture
@@ -241,28 +227,13 @@ def test_slant_serve_tokens_file(tmp_path):
         store_corpus(store)
     tokens = tmp_path / "analysts.txt"
     tokens.write_text(f"# analysts of the desk\nalice\t{ALICE}\n\nbob   {BOB}\n", "utf-8")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "SLANT_TOKEN"}
-    proc = subprocess.Popen([sys.executable, "-m", "slant.cli", "serve", "--db", str(db), "--port", str(port),
-                             "--analysers", "segment", "--tokens", str(tokens)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:  # wait_up, with the token every request needs
-            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()[-2000:]
-            try:
-                if httpx.get(url + "/api/whoami", headers={"authorization": f"Bearer {BOB}"}, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+    with slant_serve("--db", str(db), "--analysers", "segment", "--tokens", str(tokens)) as served:
+        url = served.wait(120, headers={"authorization": f"Bearer {BOB}"})
         assert httpx.get(url + "/api/whoami", headers={"authorization": f"Bearer {BOB}"}).json()["author"] == "bob"
         assert httpx.get(url + "/api/health").status_code == 401
-    finally:
-        proc.terminate()
-        proc.wait(10)
     bad = tmp_path / "bad.txt"
     bad.write_text("alice short\n", "utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "SLANT_TOKEN"}
     r = subprocess.run([sys.executable, "-m", "slant.cli", "serve", "--tokens", str(bad)], capture_output=True,
                        text=True, timeout=60, env=env)
     assert r.returncode == 2 and r.stderr.strip() == (f"slant: error: {bad}:1: the token of alice is shorter than "

@@ -9,9 +9,6 @@ happens to be slow.
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +21,7 @@ from slant.analysers.base import Analyser, batched
 from slant.analysers.segment import Segmenter
 from slant.pipeline import Pipeline
 
-from .conftest import ROOT, free_port, wait_up
+from .conftest import in_thread, slant_serve
 
 
 class Gate(Analyser):
@@ -51,24 +48,14 @@ class Gate(Analyser):
 
 @contextmanager
 def gated_server(depth: int, gate: Gate) -> Iterator[str]:
-    import uvicorn
-
     from slant.web import create_app
 
     app = create_app(pipeline=Pipeline([Segmenter(), gate]), queue_depth=depth)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
-    t = threading.Thread(target=srv.run, daemon=True)
-    t.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{srv.config.port}"
-    finally:
-        gate.open.set()
-        srv.should_exit = True
-        t.join(10)
+    with in_thread(app) as url:
+        try:
+            yield url
+        finally:
+            gate.open.set()  # the held batch ends, so the server can stop
 
 
 def analyse(url: str, text: str) -> httpx.Response:
@@ -149,15 +136,5 @@ def test_no_limit_with_depth_0():
 
 
 def test_serve_takes_the_queue_depth_option():
-    env = {k: v for k, v in os.environ.items() if k != "SLANT_TOKEN"}
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "slant.cli", "serve", "--port", str(port), "--analysers", "segment",
-                             "--queue-depth", "5"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_up(url, proc, timeout=120)
-        assert queue(url)["depth"] == 5
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with slant_serve("--analysers", "segment", "--queue-depth", "5") as served:
+        assert queue(served.wait(120))["depth"] == 5
