@@ -739,7 +739,6 @@ def dupes(
 
     from .display import shorten
     from .dupes import groups
-    from .sources import retold_in_store
     from .store import open_store
     from .story_index import nearest, stories, thresholds
 
@@ -758,7 +757,7 @@ def dupes(
             console.print(table)
             return
         copies = groups(store) if kind == "copies" else []
-        told = stories(store, retold_in_store(store)) if kind in ("all", "stories") else []
+        told = stories(store) if kind in ("all", "stories") else []
         if kind == "all" and not told:  # a corpus stored without story vectors: MinHash copies only
             copies = groups(store)
     if kind != "copies" and told:

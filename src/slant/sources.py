@@ -68,17 +68,21 @@ def retold_in_store(store, ids: Iterable[str] | None = None) -> dict[str, list[s
 
     q = schema.quotes
     query = select(q.c.article_id, q.c.speaker).where(q.c.speaker.is_not(None)).order_by(q.c.article_id, q.c.start)
-    if ids is not None:
-        query = query.where(q.c.article_id.in_(list(ids)))
+    if ids is None:
+        queries = [query]
+    else:  # a few hundred ids a query: the bound parameters of one statement are limited
+        ids = list(ids)
+        queries = [query.where(q.c.article_id.in_(ids[i:i + 500])) for i in range(0, len(ids), 500)]
     gaz = load_gazetteer()
     out: dict[str, list[str]] = {}
     with store.connect() as conn:
-        for aid, speaker in conn.execute(query):
-            outlet = outlet_of(speaker, gaz)
-            if outlet:
-                have = out.setdefault(aid, [])
-                if outlet not in have:
-                    have.append(outlet)
+        for query in queries:
+            for aid, speaker in conn.execute(query):
+                outlet = outlet_of(speaker, gaz)
+                if outlet:
+                    have = out.setdefault(aid, [])
+                    if outlet not in have:
+                        have.append(outlet)
     return out
 
 

@@ -272,6 +272,18 @@ def _table_stats(store, model: str) -> dict:  # noqa: ANN001
     return {"count": int(count or 0), "max_seq": int(top or 0)}
 
 
+def relation(similarity: float, copy: bool, th: dict) -> str | None:
+    """How a neighbour tells an article's story: ``copy`` (one MinHash near-duplicate group),
+    ``retelling``, ``same event`` by the cosine thresholds ``th``, or None below them."""
+    if copy:
+        return "copy"
+    if similarity >= th["retelling"]:
+        return "retelling"
+    if similarity >= th["same_event"]:
+        return "same event"
+    return None
+
+
 # --- stories at ingest ----------------------------------------------------------------------------
 @dataclass
 class Link:
@@ -370,19 +382,14 @@ class StoryLinker:
 
     def _best(self, cands: list[tuple[float, _Known]], dupe_group: str | None) -> tuple[float, _Known, str] | None:
         """The neighbour to link to: a MinHash copy first, else the most similar above "same event"."""
-        th = self.thresholds
         best = None
         for sim, other in cands:
-            if dupe_group is not None and other.dupe_group == dupe_group:
-                rank, relation = (2, sim), "copy"
-            elif sim >= th["retelling"]:
-                rank, relation = (1, sim), "retelling"
-            elif sim >= th["same_event"]:
-                rank, relation = (0, sim), "same event"
-            else:
+            rel = relation(sim, dupe_group is not None and other.dupe_group == dupe_group, self.thresholds)
+            if rel is None:
                 continue
+            rank = (RELATIONS[::-1].index(rel), sim)  # a copy first, then the most similar
             if best is None or rank > best[0]:
-                best = (rank, sim, other, relation)
+                best = (rank, sim, other, rel)
         return None if best is None else best[1:]
 
     def stored(self, keys: np.ndarray, vectors: np.ndarray) -> None:
@@ -431,12 +438,13 @@ class Story:
     languages: list[str] = field(default_factory=list)
 
 
-def stories(store, retells: dict[str, list[str]] | None = None) -> list[Story]:  # noqa: ANN001
+def stories(store) -> list[Story]:  # noqa: ANN001
     """The story groups of a store, largest first; each ordered by date (then storage order) with
-    its earliest article first. ``retells``: article id -> outlets it says it retells
-    (:func:`slant.sources.retold`), shown on each member."""
+    its earliest article first, and each member with the outlets it says it retells
+    (:func:`slant.sources.retold_in_store`, read for the groups' members only)."""
     from sqlalchemy import select
 
+    from .sources import retold_in_store
     from .store import schema
 
     t, a = schema.story_vectors, schema.articles
@@ -447,11 +455,10 @@ def stories(store, retells: dict[str, list[str]] | None = None) -> list[Story]: 
     with store.connect() as conn:
         for row in conn.execute(q):
             by_group.setdefault(row.story_group, []).append(row)
-    retells = retells or {}
+    by_group = {gid: rows for gid, rows in by_group.items() if len(rows) >= 2}
+    retells = retold_in_store(store, [r.id for rows in by_group.values() for r in rows])
     out = []
     for gid, rows in by_group.items():
-        if len(rows) < 2:
-            continue
         rows.sort(key=lambda r: (r.date or "9999", r.num))
         members = [StoryMember(r.id, r.title, r.source, r.date, r.relation if i else None, r.nearest if i else None,
                                r.similarity if i else None, retells.get(r.id, []))
@@ -503,15 +510,8 @@ def nearest(store, article_id: str, k: int = K, index: StoryIndex | None = None,
         r = found.get(h.seq)
         if r is None or r.id == article_id:
             continue
-        if row.dupe_group is not None and r.dupe_group == row.dupe_group:
-            relation = "copy"
-        elif h.similarity >= th["retelling"]:
-            relation = "retelling"
-        elif h.similarity >= th["same_event"]:
-            relation = "same event"
-        else:
-            relation = None
-        out.append(Neighbour(r.id, r.title, r.source, r.date, r.language, h.similarity, relation))
+        rel = relation(h.similarity, row.dupe_group is not None and r.dupe_group == row.dupe_group, th)
+        out.append(Neighbour(r.id, r.title, r.source, r.date, r.language, h.similarity, rel))
     return out[:k]
 
 

@@ -61,10 +61,9 @@ class Corpus:
                 "items": [asdict(g) for g in groups[offset:offset + limit]]}
 
     def stories(self, limit: int, offset: int) -> dict:
-        from ..sources import retold_in_store
         from ..story_index import stories
 
-        groups = stories(self.store, retold_in_store(self.store))
+        groups = stories(self.store)
         return {"total": len(groups), "offset": offset, "limit": limit,
                 "items": [asdict(g) for g in groups[offset:offset + limit]]}
 
